@@ -1,0 +1,1 @@
+"""Grammar of the .dream language (dream.lark), shipped as package data."""

@@ -1,0 +1,1 @@
+"""The .dream standard library, shipped as package data."""
