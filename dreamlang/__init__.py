@@ -1,0 +1,40 @@
+"""dreamlang: a declarative language and compiler for hybrid quantum-classical ML models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dreamlang.diagnostics import Diagnostic, DreamError, Severity, Span
+from dreamlang.limits import Limits
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Diagnostic",
+    "DreamError",
+    "Limits",
+    "Severity",
+    "Span",
+    "__version__",
+    "check",
+    "format_source",
+    "load",
+    "parse",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The API pulls in Lark and the grammar; load it on first use so `import dreamlang` stays cheap.
+    if name in ("parse", "load", "check"):
+        from dreamlang import api
+
+        return getattr(api, name)
+    if name == "format_source":
+        from dreamlang import formatter
+
+        return formatter.format_source
+    raise AttributeError(f"module 'dreamlang' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:  # pragma: no cover - later issue
+    raise ImportError("the %%dream cell magic arrives in a later release")

@@ -150,6 +150,9 @@ class _Builder(Transformer_NonRecursive):
     def pair_stmt(self, meta: Any, c: list[Any]) -> s.Pair:
         return s.Pair(c[0], c[1], self._span(meta))
 
+    def require_stmt(self, meta: Any, c: list[Any]) -> s.Require:
+        return s.Require(c[0], _pyast.literal_eval(str(c[1])), self._span(meta))
+
     # ---- dropout and noise ----
     def dropout_stmt(self, meta: Any, c: list[Any]) -> s.DropoutStmt:
         layers, group, include = None, None, []

@@ -101,7 +101,7 @@ def _quote(span: Span) -> list[str]:
     if not text and span.line > len(span.source.text.splitlines()):
         return []
     number = str(span.line)
-    gutter = " " * (len(number) + 3)
+    gutter = " " * (len(number) + 4)
     end = span.end_column if span.end_line == span.line else len(text) + 1
     width = max(1, end - span.column)
     # Cap the carets at the visible line so a span to the end of file stays readable.

@@ -41,6 +41,7 @@ CODES: dict[str, str] = {
     "recursive-block": "a block or topology that calls itself",
     "multiple-models": "more than one model in a file",
     "no-model": "a command that needs a model was given a file without one",
+    "invalid-value": "a count, size or value outside what the construct accepts (qubits 0, t2 > 2*t1)",
     "invalid-schedule": "a schedule with a bad horizon or shape",
     "probability-out-of-range": "a probability outside [0, 1] at some epoch or depth",
     "unused-param": "a declared parameter that no operation uses",
@@ -55,6 +56,9 @@ CODES: dict[str, str] = {
     "nesting-too-deep": "expressions or blocks nested deeper than the limit",
     "import-too-deep": "a chain of imports longer than the limit",
     "number-too-long": "an integer literal with more digits than the limit",
+    # targets
+    "unknown-target": "a compile target that no backend provides",
+    "unsupported": "a construct that the chosen target cannot express",
 }
 
 

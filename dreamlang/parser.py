@@ -209,6 +209,10 @@ def _syntax_diagnostic(source: Source, exc: UnexpectedInput, parser: Lark) -> Di
     span = Span(source, line, column, line, column + max(1, width))
     message = f"unexpected {_describe_token(token)}" if token is not None else "syntax error"
     expected = _expected_names(exc.expected, parser)
+    first_word = source.line_text(line).strip().split(" ")[0]
+    if first_word in ("elif", "else"):
+        expected = []
+        notes.append(f"hint: '{first_word}' goes on the line of the closing brace: '}} {first_word} ... {{'")
     hint = _friendly_hint(exc, expected)
     if hint:
         notes.append(hint)

@@ -49,6 +49,7 @@ __all__ = [
     "Qubits",
     "Range",
     "Repeat",
+    "Require",
     "Stmt",
     "TopologyDef",
     "TupleExpr",
@@ -326,6 +327,15 @@ class Pair:
 
 
 @dataclass(frozen=True, slots=True)
+class Require:
+    """``require len(x) <= len(w), "message"``: a template's precondition, checked when it is used."""
+
+    condition: Expr
+    message: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Assign:
     name: str
     value: Expr
@@ -418,6 +428,7 @@ Stmt = (
     | Layer
     | If
     | Pair
+    | Require
     | DropoutStmt
     | NoiseStmt
     | Measure

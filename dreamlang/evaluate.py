@@ -1,0 +1,378 @@
+"""Compile-time evaluation of expressions: constants fold, inputs and params stay symbolic."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from dreamlang import ir
+from dreamlang import syntax as s
+from dreamlang.arith import fold_binary, fold_call, power_overflows
+from dreamlang.diagnostics import Span
+from dreamlang.reporting import Abort, Reporter, did_you_mean
+from dreamlang.schedules import SCHEDULES
+from dreamlang.values import (
+    ArrayRef,
+    DepthSchedule,
+    GateRef,
+    ListValue,
+    Pauli,
+    RangeValue,
+    Sym,
+    TopologyRef,
+    TupleValue,
+    Value,
+    describe,
+    is_number,
+)
+
+__all__ = ["MATH_FUNCTIONS", "Evaluator", "Scope", "to_expr"]
+
+MATH_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
+_HELPERS = ("len", "min", "max", "abs", "floor", "ceil")
+_BUILTINS: dict[str, Value] = {
+    "pi": math.pi,
+    "X": Pauli("X"),
+    "Y": Pauli("Y"),
+    "Z": Pauli("Z"),
+    "I": Pauli("I"),
+}
+
+
+class Scope:
+    """A lexical scope: names bound by const, let, loops and block parameters."""
+
+    __slots__ = ("parent", "vars")
+
+    def __init__(self, parent: Scope | None = None):
+        self.parent = parent
+        self.vars: dict[str, Value] = {}
+
+    def lookup(self, name: str) -> Value | None:
+        scope: Scope | None = self
+        while scope is not None:
+            found = scope.vars.get(name)
+            if found is not None:
+                return found
+            scope = scope.parent
+        return None
+
+    def names(self) -> set[str]:
+        scope: Scope | None = self
+        out: set[str] = set()
+        while scope is not None:
+            out.update(scope.vars)
+            scope = scope.parent
+        return out
+
+    def child(self) -> Scope:
+        return Scope(self)
+
+
+def to_expr(value: Value) -> ir.Expr:
+    if isinstance(value, Sym):
+        return value.expr
+    return ir.Num(float(value))  # type: ignore[arg-type]
+
+
+class Evaluator:
+    """Evaluates syntax expressions in a scope, reporting mistakes as positioned diagnostics.
+
+    ``op_names`` and ``topology_names`` are the callables a bare name may refer to as a value.
+    """
+
+    def __init__(self, rep: Reporter, op_names: Callable[[], Iterable[str]], topologies: set[str]):
+        self.rep = rep
+        self._op_names = op_names
+        self._topologies = topologies
+        self._known_ops: set[str] | None = None
+        self._dispatch: dict[type, Callable[[Any, Scope], Value]] = {
+            s.Int: self._int,
+            s.Float: self._float,
+            s.Name: self._name,
+            s.Binary: self._binary,
+            s.Unary: self._unary,
+            s.Compare: self._compare,
+            s.BoolOp: self._boolop,
+            s.Not: self._not,
+            s.Call: self._call,
+            s.Index: self._index,
+            s.TupleExpr: self._tuple,
+            s.ListExpr: self._list,
+            s.Range: self._range,
+        }
+
+    def eval(self, expr: s.Expr, scope: Scope) -> Value:
+        method = self._dispatch.get(type(expr))
+        if method is None:
+            raise self.rep.error("type-error", "'all' is only allowed after 'on'", expr.span)
+        return method(expr, scope)
+
+    # ---- typed helpers ----
+    def integer(self, expr: s.Expr, scope: Scope, what: str) -> int:
+        return self.as_int(self.eval(expr, scope), expr.span, what)
+
+    def as_int(self, value: Value, span: Span, what: str) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            hint = f"hint: write {int(value)}, or use '//' for integer division"
+            raise self.rep.error("non-integer", f"{what} must be an integer, not {value!r}", span, hint)
+        raise self.rep.error("non-integer", f"{what} must be an integer, not {describe(value)}", span)
+
+    def scalar(self, expr: s.Expr, scope: Scope, what: str) -> int | float | Sym:
+        value = self.eval(expr, scope)
+        if is_number(value) or isinstance(value, Sym):
+            return value  # type: ignore[return-value]
+        hint = "hint: index it, e.g. theta[0]" if isinstance(value, ArrayRef) else None
+        notes = (hint,) if hint else ()
+        raise self.rep.error("type-error", f"{what} must be a number, not {describe(value)}", expr.span, *notes)
+
+    # ---- leaves ----
+    def _int(self, expr: s.Int, scope: Scope) -> Value:
+        if abs(expr.value) >= 2**63:
+            raise self.rep.error("integer-overflow", "integer literal outside the 64-bit range", expr.span)
+        return expr.value
+
+    def _float(self, expr: s.Float, scope: Scope) -> Value:
+        if not math.isfinite(expr.value):
+            raise self.rep.error("non-finite", f"number {expr.text} is not finite", expr.span)
+        return expr.value
+
+    def _name(self, expr: s.Name, scope: Scope) -> Value:
+        found = scope.lookup(expr.id)
+        if found is not None:
+            return found
+        if expr.id in _BUILTINS:
+            return _BUILTINS[expr.id]
+        if expr.id in self.known_ops():
+            return GateRef(expr.id)
+        if expr.id in self._topologies:
+            return TopologyRef(expr.id)
+        hint = did_you_mean(expr.id, scope.names() | set(_BUILTINS))
+        raise self.rep.error("unknown-name", f"unknown name '{expr.id}'", expr.span, *hint)
+
+    def known_ops(self) -> set[str]:
+        if self._known_ops is None:
+            self._known_ops = set(self._op_names())
+        return self._known_ops
+
+    # ---- operators ----
+    def _binary(self, expr: s.Binary, scope: Scope) -> Value:
+        left = self.eval(expr.left, scope)
+        right = self.eval(expr.right, scope)
+        return self.arith(expr.op, left, right, expr.span)
+
+    def arith(self, op: str, left: Value, right: Value, span: Span) -> Value:
+        if is_number(left) and is_number(right):
+            if op == "**" and power_overflows(left, right):  # type: ignore[arg-type]
+                raise self.rep.error("integer-overflow", "integer power outside the 64-bit range", span)
+            result, code, message = fold_binary(op, left, right)  # type: ignore[arg-type]
+            if code:
+                raise self.rep.error(code, message, span)
+            return result
+        if isinstance(left, ListValue) and isinstance(right, ListValue) and op == "+":
+            return ListValue(left.items + right.items)
+        scalars = (is_number(left) or isinstance(left, Sym)) and (
+            is_number(right) or isinstance(right, Sym)
+        )
+        if scalars and op in ("+", "-", "*", "/", "**"):
+            return Sym(ir.Binary(op, to_expr(left), to_expr(right)))
+        if scalars:
+            message = f"'{op}' needs compile-time integers, not a run-time expression"
+            raise self.rep.error("type-error", message, span)
+        message = f"cannot apply '{op}' to {describe(left)} and {describe(right)}"
+        raise self.rep.error("type-error", message, span)
+
+    def _unary(self, expr: s.Unary, scope: Scope) -> Value:
+        value = self.eval(expr.operand, scope)
+        if expr.op == "+" and (is_number(value) or isinstance(value, Sym)):
+            return value
+        if is_number(value):
+            return -value  # type: ignore[operator]
+        if isinstance(value, Sym):
+            return Sym(ir.Neg(value.expr))
+        raise self.rep.error("type-error", f"cannot negate {describe(value)}", expr.span)
+
+    def _compare(self, expr: s.Compare, scope: Scope) -> Value:
+        left, right = self.eval(expr.left, scope), self.eval(expr.right, scope)
+        if expr.op in ("==", "!="):
+            equal = left == right if type(left) is type(right) or (is_number(left) and is_number(right)) else False
+            return equal if expr.op == "==" else not equal
+        if not (is_number(left) and is_number(right)):
+            message = f"cannot compare {describe(left)} and {describe(right)} with '{expr.op}'"
+            raise self.rep.error("type-error", message, expr.span)
+        a, b = float(left), float(right)  # type: ignore[arg-type]
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[expr.op]
+
+    def condition(self, expr: s.Expr, scope: Scope) -> bool:
+        value = self.eval(expr, scope)
+        if isinstance(value, bool) or is_number(value):
+            return bool(value)
+        message = f"a condition must be known at compile time, not {describe(value)}"
+        raise self.rep.error("type-error", message, expr.span)
+
+    def _boolop(self, expr: s.BoolOp, scope: Scope) -> Value:
+        first = self.condition(expr.left, scope)
+        if expr.op == "and" and not first:
+            return False
+        if expr.op == "or" and first:
+            return True
+        return self.condition(expr.right, scope)
+
+    def _not(self, expr: s.Not, scope: Scope) -> Value:
+        return not self.condition(expr.operand, scope)
+
+    # ---- calls ----
+    def _call(self, expr: s.Call, scope: Scope) -> Value:
+        name = expr.func.id
+        if name in SCHEDULES:
+            return self._schedule(expr, scope)
+        if any(a.name is not None for a in expr.args):
+            bad = next(a for a in expr.args if a.name is not None)
+            raise self.rep.error("unknown-option", f"'{name}' takes no keyword arguments", bad.span)
+        args = [self.eval(a.value, scope) for a in expr.args]
+        if name in MATH_FUNCTIONS:
+            return self._math(expr, name, args)
+        if name in _HELPERS:
+            return self._helper(expr, name, args)
+        hints = did_you_mean(name, (*MATH_FUNCTIONS, *_HELPERS, *SCHEDULES))
+        if name in self.known_ops():
+            hints = (f"hint: '{name}' is a gate or block; apply it as a statement: {name}(...) on WIRES",)
+        raise self.rep.error("unknown-function", f"unknown function '{name}'", expr.func.span, *hints)
+
+    def _arity(self, expr: s.Call, name: str, args: list[Value], low: int, high: int) -> None:
+        if not low <= len(args) <= high:
+            want = str(low) if low == high else f"{low} to {high}"
+            message = f"'{name}' takes {want} argument(s), {len(args)} given"
+            raise self.rep.error("wrong-argument-count", message, expr.span)
+
+    def _math(self, expr: s.Call, name: str, args: list[Value]) -> Value:
+        self._arity(expr, name, args, 1, 1)
+        (arg,) = args
+        if isinstance(arg, Sym):
+            return Sym(ir.Call(name, arg.expr))
+        if not is_number(arg):
+            raise self.rep.error("type-error", f"'{name}' needs a number, not {describe(arg)}", expr.span)
+        result, code, message = fold_call(name, float(arg))  # type: ignore[arg-type]
+        if code:
+            raise self.rep.error(code, message, expr.span)
+        return result
+
+    def _helper(self, expr: s.Call, name: str, args: list[Value]) -> Value:
+        if name == "len":
+            self._arity(expr, name, args, 1, 1)
+            return self.length(args[0], expr.span)
+        if name in ("min", "max"):
+            self._arity(expr, name, args, 1, 64)
+            items = list(self.iterate(args[0], expr.span)) if len(args) == 1 else args
+            if not items or not all(is_number(v) for v in items):
+                raise self.rep.error("type-error", f"'{name}' needs numbers", expr.span)
+            return (min if name == "min" else max)(items)  # type: ignore[type-var]
+        self._arity(expr, name, args, 1, 1)
+        if not is_number(args[0]):
+            raise self.rep.error("type-error", f"'{name}' needs a number", expr.span)
+        value = float(args[0])  # type: ignore[arg-type]
+        if name == "abs":
+            return abs(args[0])  # type: ignore[arg-type]
+        return math.floor(value) if name == "floor" else math.ceil(value)
+
+    def length(self, value: Value, span: Span) -> int:
+        if isinstance(value, ArrayRef) and value.remaining:
+            return value.remaining[0]
+        if isinstance(value, ListValue | TupleValue):
+            return len(value.items)
+        if isinstance(value, RangeValue):
+            return len(value)
+        raise self.rep.error("type-error", f"{describe(value)} has no length", span)
+
+    def iterate(self, value: Value, span: Span) -> Iterable[Value]:
+        if isinstance(value, RangeValue):
+            return value.items()
+        if isinstance(value, ListValue | TupleValue):
+            return value.items
+        if isinstance(value, ArrayRef) and value.remaining:
+            return [self.index_value(value, i, span) for i in range(value.remaining[0])]
+        raise self.rep.error("type-error", f"cannot iterate over {describe(value)}", span)
+
+    def _schedule(self, expr: s.Call, scope: Scope) -> Value:
+        name = expr.func.id
+        count, axis_meaning = SCHEDULES[name]
+        values: list[float] = []
+        axis: tuple[str, int] | None = None
+        for arg in expr.args:
+            if arg.name is None:
+                value = self.eval(arg.value, scope)
+                if not is_number(value):
+                    message = f"schedule values must be compile-time numbers, not {describe(value)}"
+                    raise self.rep.error("type-error", message, arg.span)
+                values.append(float(value))  # type: ignore[arg-type]
+            elif arg.name in ("epochs", "depth") and axis is None and axis_meaning != "unused":
+                axis = (arg.name, self.integer(arg.value, scope, f"'{arg.name}'"))
+            else:
+                hint = "hint: use epochs=N or depth=N" if axis_meaning != "unused" else ""
+                message = f"'{name}' does not take the option '{arg.name}'"
+                raise self.rep.error("unknown-option", message, arg.span, *([hint] if hint else []))
+        if len(values) != count:
+            message = f"'{name}' takes {count} value(s), {len(values)} given"
+            raise self.rep.error("wrong-argument-count", message, expr.span)
+        if name == "constant":
+            return values[0]
+        if axis is None:
+            message = f"'{name}' needs its horizon: epochs=N (over training) or depth=N (over layers)"
+            raise self.rep.error("invalid-schedule", message, expr.span)
+        if axis[1] <= 0:
+            raise self.rep.error("invalid-schedule", f"'{axis[0]}' must be positive", expr.span)
+        node = ir.Schedule if axis[0] == "epochs" else DepthSchedule
+        return Sym(node(name, tuple(values), axis[1]))  # type: ignore[arg-type]
+
+    # ---- indexing and literals ----
+    def _index(self, expr: s.Index, scope: Scope) -> Value:
+        value = self.eval(expr.target, scope)
+        for position in expr.indices:
+            index = self.eval(position, scope)
+            if isinstance(index, RangeValue) and not isinstance(value, ArrayRef):
+                value = ListValue(tuple(self.index_value(value, i, position.span) for i in index.items()))
+                continue
+            value = self.index_value(value, self.as_int(index, position.span, "an index"), position.span)
+        return value
+
+    def index_value(self, value: Value, index: int, span: Span) -> Value:
+        if isinstance(value, ArrayRef):
+            dims = value.remaining
+            if not dims:
+                message = f"'{value.name}' has only {len(value.shape)} dimension(s)"
+                raise self.rep.error("index-out-of-bounds", message, span)
+            if not 0 <= index < dims[0]:
+                message = f"index {index} is out of bounds for '{value.name}' dimension of size {dims[0]}"
+                raise self.rep.error("index-out-of-bounds", message, span)
+            prefix = (*value.prefix, index)
+            if len(prefix) == len(value.shape):
+                ref = ir.InputRef if value.kind == "input" else ir.ParamRef
+                return Sym(ref(value.name, prefix))
+            return ArrayRef(value.kind, value.name, value.shape, prefix)
+        if isinstance(value, ListValue | TupleValue | RangeValue):
+            items = list(value.items()) if isinstance(value, RangeValue) else value.items
+            if not 0 <= index < len(items):
+                message = f"index {index} is out of bounds for {describe(value)} of length {len(items)}"
+                raise self.rep.error("index-out-of-bounds", message, span)
+            return items[index]
+        raise self.rep.error("type-error", f"cannot index {describe(value)}", span)
+
+    def _tuple(self, expr: s.TupleExpr, scope: Scope) -> Value:
+        return TupleValue(tuple(self.eval(item, scope) for item in expr.items))
+
+    def _list(self, expr: s.ListExpr, scope: Scope) -> Value:
+        return ListValue(tuple(self.eval(item, scope) for item in expr.items))
+
+    def _range(self, expr: s.Range, scope: Scope) -> Value:
+        start = self.integer(expr.start, scope, "a range bound")
+        stop = self.integer(expr.stop, scope, "a range bound")
+        step = self.integer(expr.step, scope, "a range step") if expr.step is not None else 1
+        if step == 0:
+            raise self.rep.error("type-error", "a range step cannot be 0", expr.step.span if expr.step else expr.span)
+        return RangeValue(start, stop, step)
+
+
+__all__ += ["Abort"]

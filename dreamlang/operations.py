@@ -1,0 +1,319 @@
+"""Applying gates, channels, blocks and entanglers to wires: broadcasting, binding and checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dreamlang import gates, ir
+from dreamlang import syntax as s
+from dreamlang.context import Ctx, UnrollState
+from dreamlang.diagnostics import Span
+from dreamlang.evaluate import Scope
+from dreamlang.reporting import Abort, did_you_mean
+from dreamlang.schedules import resolve_depth
+from dreamlang.values import ArrayRef, GateRef, ListValue, RangeValue, Sym, TopologyRef, TupleValue, Value, describe
+
+__all__ = ["OperationsMixin"]
+
+_WIRE_HINT = "hint: list the applications as tuples, e.g. on [(0, 1), (2, 3)]"
+
+
+class OperationsMixin:
+    """Statement handlers that emit operations; mixed into the Unroller."""
+
+    st: UnrollState
+
+    def exec_body(self, body: Sequence[s.Stmt], ctx: Ctx) -> None:  # provided by the Unroller
+        raise NotImplementedError  # pragma: no cover
+
+    # ---- wires ----
+    def check_wire(self, wire: Value, span: Span) -> int:
+        w = self.st.ev.as_int(wire, span, "a wire")
+        n = self.st.num_qubits
+        if w < 0 or (n is not None and w >= n):
+            message = f"wire {w} is out of range for a model with {n} qubits"
+            raise self.st.rep.error("wire-out-of-range", message, span, f"note: wires run from 0 to {(n or 1) - 1}")
+        return w
+
+    def wire_value(self, expr: s.Expr | None, ctx: Ctx) -> Value:
+        if expr is None or isinstance(expr, s.AllWires):
+            return ListValue(tuple(ctx.wires))
+        return self.st.ev.eval(expr, ctx.scope)
+
+    def flat_wires(self, expr: s.Expr | None, ctx: Ctx, span: Span) -> tuple[int, ...]:
+        """A plain wire list (for blocks and entanglers): no groups, no repeats."""
+        value = self.wire_value(expr, ctx)
+        items = self._wire_items(value, span)
+        wires = tuple(self.check_wire(w, span) for w in items)
+        self._no_duplicates(wires, span)
+        return wires
+
+    def _wire_items(self, value: Value, span: Span) -> Sequence[Value]:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (value,)
+        if isinstance(value, RangeValue):
+            return value.items()
+        if isinstance(value, ListValue | TupleValue):
+            return value.items
+        raise self.st.rep.error("type-error", f"wires must be integers or lists of them, not {describe(value)}", span)
+
+    def wire_groups(self, expr: s.Expr | None, width: int, ctx: Ctx, span: Span) -> list[tuple[int, ...]]:
+        """The applications of a ``width``-wire gate: one per wire, one in all, or explicit tuples."""
+        wspan = expr.span if expr is not None and expr.span is not None else span
+        items = self._wire_items(self.wire_value(expr, ctx), wspan)
+        if items and all(isinstance(i, TupleValue | ListValue) for i in items):
+            groups = [tuple(self.check_wire(w, wspan) for w in g.items) for g in items]  # type: ignore[union-attr]
+            for group in groups:
+                if len(group) != width:
+                    message = f"a {width}-wire gate cannot act on {len(group)} wires {list(group)}"
+                    raise self.st.rep.error("wire-count", message, wspan)
+        else:
+            flat = [self.check_wire(w, wspan) for w in items]
+            if width == 1:
+                groups = [(w,) for w in flat]
+            elif len(flat) == width:
+                groups = [tuple(flat)]
+            else:
+                message = f"a {width}-wire gate cannot act on {len(flat)} wires {flat}"
+                raise self.st.rep.error("wire-count", message, wspan, _WIRE_HINT)
+        for group in groups:
+            self._no_duplicates(group, wspan)
+        return groups
+
+    def _no_duplicates(self, wires: Sequence[int], span: Span) -> None:
+        if len(set(wires)) != len(wires):
+            repeated = next(w for w in wires if list(wires).count(w) > 1)
+            raise self.st.rep.error("duplicate-wire", f"wire {repeated} appears twice in {list(wires)}", span)
+
+    # ---- gates and channels ----
+    def apply_call(self, stmt: s.CallStmt, ctx: Ctx) -> None:
+        name = self._resolve_op(stmt.name, ctx, stmt.span)
+        spec = gates.lookup(name)
+        if spec is not None:
+            groups = self.wire_groups(stmt.wires, spec.num_wires, ctx, stmt.span)
+            self.apply_spec(spec, stmt, groups, ctx)
+        else:
+            self.call_block(self.st.defs.blocks[name], stmt, ctx)
+
+    def _resolve_op(self, name: str, ctx: Ctx, span: Span) -> str:
+        bound = ctx.scope.lookup(name)
+        if isinstance(bound, GateRef):
+            name = bound.name
+        elif bound is not None:
+            raise self.st.rep.error("type-error", f"'{name}' is {describe(bound)}, not a gate", span)
+        if gates.lookup(name) is not None or name in self.st.defs.blocks:
+            return name
+        if name in self.st.defs.topologies:
+            hint = f"hint: use it with 'entangle {name} using cnot'"
+            raise self.st.rep.error("unknown-gate", f"'{name}' is a topology, not a gate", span, hint)
+        pool = [*gates.GATES, *gates.CHANNELS, *gates.ALIASES, *self.st.defs.blocks]
+        hint = did_you_mean(name, pool)
+        raise self.st.rep.error("unknown-gate", f"unknown gate '{name}'", _name_span(span, name), *hint)
+
+    def apply_spec(self, spec: gates.OpSpec, stmt: s.CallStmt, groups: list[tuple[int, ...]], ctx: Ctx) -> None:
+        values = self._bind_params(spec, stmt, ctx)
+        self.count_work(len(groups), stmt.span)
+        tags = ctx.tags if spec.kind == "gate" else ir.Tags(ctx.layer, ctx.origin, ctx.template, "channel")
+        ops = self.st.ops
+        for i, group in enumerate(groups):
+            params = tuple(self._param_at(v, i, len(groups), stmt.span, ctx) for v in values)
+            ops.append(ir.Operation(spec.name, group, params, tags, stmt.span))
+
+    def _bind_params(self, spec: gates.OpSpec, stmt: s.CallStmt, ctx: Ctx) -> list[Value]:
+        args = stmt.args or ()
+        positional = [a for a in args if a.name is None]
+        named = {a.name: a for a in args if a.name is not None}
+        what = "angle" if spec.kind == "gate" else "value"
+        if len(positional) > len(spec.params) or (stmt.args is None and spec.params):
+            wanted = ", ".join(spec.params) or f"no {what}s"
+            message = f"'{spec.name}' takes {len(spec.params)} {what}(s) ({wanted}), {len(positional)} given"
+            raise self.st.rep.error("wrong-arity", message, stmt.span)
+        exprs: list[s.Expr] = [a.value for a in positional]
+        for pname in spec.params[len(positional) :]:
+            if pname not in named:
+                message = f"'{spec.name}' needs its {what} '{pname}' ({len(spec.params)} in all)"
+                raise self.st.rep.error("wrong-arity", message, stmt.span)
+            exprs.append(named.pop(pname).value)  # type: ignore[union-attr]
+        if named:
+            name, arg = next(iter(named.items()))
+            hint = did_you_mean(name or "", spec.params)
+            raise self.st.rep.error("unknown-option", f"'{spec.name}' has no parameter '{name}'", arg.span, *hint)
+        return [self._param_value(spec, e, ctx) for e in exprs]
+
+    def _param_value(self, spec: gates.OpSpec, expr: s.Expr, ctx: Ctx) -> Value:
+        value = self.st.ev.eval(expr, ctx.scope)
+        if isinstance(value, ArrayRef) and len(value.remaining) == 1:
+            return value  # broadcast element-wise over the applications
+        if not (isinstance(value, int | float) or isinstance(value, Sym)) or isinstance(value, bool):
+            raise self.st.rep.error("type-error", f"a gate angle must be a number, not {describe(value)}", expr.span)
+        if spec.kind == "gate" and isinstance(value, Sym) and value.has_schedule:
+            message = "schedules are for dropout and noise probabilities, not gate angles"
+            raise self.st.rep.error("type-error", message, expr.span)
+        if spec.kind == "channel" and isinstance(value, Sym) and value.has_symbols:
+            message = "a channel's values cannot depend on inputs or params"
+            raise self.st.rep.error("type-error", message, expr.span)
+        return value
+
+    def _param_at(self, value: Value, i: int, count: int, span: Span, ctx: Ctx) -> ir.Expr:
+        if isinstance(value, ArrayRef):
+            if value.remaining[0] != count:
+                message = f"'{value.name}' has {value.remaining[0]} values for {count} applications"
+                raise self.st.rep.error("shape-mismatch", message, span)
+            value = self.st.ev.index_value(value, i, span)
+        if isinstance(value, Sym):
+            return resolve_depth(value.expr, ctx.layer) if value.has_schedule else value.expr
+        return ir.Num(float(value))  # type: ignore[arg-type]
+
+    def count_work(self, amount: int, span: Span) -> None:
+        self.st.work += amount
+        if self.st.work > self.st.limits.max_ops:
+            self.too_many_ops(self.st.work, span)
+
+    def too_many_ops(self, estimate: int, span: Span) -> None:
+        message = f"the model would unroll to about {estimate} operations, over the limit of {self.st.limits.max_ops}"
+        self.st.rep.error("too-many-ops", message, span, "hint: raise the limit with --max-ops")
+        self.st.rep.raise_if_errors()
+
+    # ---- blocks ----
+    def call_block(self, block: s.BlockDef, stmt: s.CallStmt, ctx: Ctx) -> None:
+        if block.name in ctx.blocks:
+            chain = " -> ".join([*ctx.blocks[ctx.blocks.index(block.name) :], block.name])
+            raise self.st.rep.error("recursive-block", f"block '{block.name}' calls itself ({chain})", stmt.span)
+        if len(ctx.blocks) >= self.st.limits.max_nesting:
+            raise self.st.rep.error("nesting-too-deep", "block calls nested deeper than the limit", stmt.span)
+        scope = self.bind_arguments(block.name, block.params, stmt.args or (), ctx, stmt.span)
+        if block.wires_name is None and stmt.wires is not None:
+            hint = f"hint: declare them: block {block.name}(...) on wires {{ ... }}"
+            raise self.st.rep.error("type-error", f"block '{block.name}' takes no wires", stmt.wires.span, hint)
+        wires = ctx.wires
+        if block.wires_name is not None:
+            wires = self.flat_wires(stmt.wires, ctx, stmt.span)
+            scope.vars[block.wires_name] = ListValue(tuple(wires))
+        inner = ctx.enter(
+            scope=scope,
+            wires=wires,
+            kind="block",
+            origin=(*ctx.origin, f"block:{block.name}"),
+            template=ctx.template or block.name,
+            blocks=(*ctx.blocks, block.name),
+            call_site=ctx.call_site or stmt.span,
+        )
+        self.exec_body(block.body, inner)
+
+    def bind_arguments(
+        self, name: str, params: Sequence[s.ParamSpec], args: Sequence[s.Arg], ctx: Ctx, span: Span
+    ) -> Scope:
+        """A fresh scope (child of the globals) with the parameters bound, defaults filled in."""
+        rep, ev = self.st.rep, self.st.ev
+        positional = [a for a in args if a.name is None]
+        if len(positional) > len(params):
+            message = f"'{name}' takes {len(params)} argument(s), {len(positional)} given"
+            raise rep.error("wrong-argument-count", message, span)
+        scope = self.st.defs.globals.child()
+        for param, arg in zip(params, positional, strict=False):
+            scope.vars[param.name] = ev.eval(arg.value, ctx.scope)
+        names = [p.name for p in params]
+        for arg in args:
+            if arg.name is None:
+                continue
+            if arg.name not in names:
+                raise rep.error("unknown-option", f"'{name}' has no parameter '{arg.name}'", arg.span, *did_you_mean(arg.name, names))
+            if arg.name in scope.vars:
+                raise rep.error("wrong-argument-count", f"argument '{arg.name}' given twice", arg.span)
+            scope.vars[arg.name] = ev.eval(arg.value, ctx.scope)
+        for param in params:
+            if param.name in scope.vars:
+                continue
+            if param.default is None:
+                raise rep.error("wrong-argument-count", f"'{name}' needs the argument '{param.name}'", span)
+            scope.vars[param.name] = ev.eval(param.default, self.st.defs.globals)
+        return scope
+
+    # ---- entanglers and topologies ----
+    def entangle(self, stmt: s.Entangle, ctx: Ctx) -> None:
+        wires = self.flat_wires(stmt.gate.wires, ctx, stmt.span)
+        pairs = self.topology_pairs(stmt.topology, len(wires), ctx)
+        groups = [(wires[a], wires[b]) for a, b in pairs]
+        name = self._resolve_op(stmt.gate.name, ctx, stmt.gate.span)
+        inner = ctx if ctx.role == "encoder" else ctx.enter(role="entangler", origin=(*ctx.origin, "entangle"))
+        spec = gates.lookup(name)
+        if spec is None:
+            for group in groups:
+                call = s.CallStmt(name, stmt.gate.args, None, stmt.gate.span)
+                self.call_block(self.st.defs.blocks[name], call, inner.enter(wires=group))
+            return
+        if spec.num_wires != 2:
+            message = f"'{spec.name}' acts on {spec.num_wires} wire(s); entangle needs a 2-wire gate"
+            raise self.st.rep.error("wire-count", message, stmt.gate.span)
+        self.apply_spec(spec, stmt.gate, groups, inner)
+
+    def topology_pairs(self, expr: s.Expr, n: int, ctx: Ctx) -> list[tuple[int, int]]:
+        rep = self.st.rep
+        if isinstance(expr, s.ListExpr | s.Name):
+            value = self.st.ev.eval(expr, ctx.scope) if not self._is_topology_name(expr, ctx) else None
+            if value is not None and not isinstance(value, TopologyRef):
+                return self._explicit_pairs(value, n, expr.span)
+            name = value.name if isinstance(value, TopologyRef) else expr.id  # type: ignore[union-attr]
+            return self.run_topology(name, (), n, ctx, expr.span)
+        if isinstance(expr, s.Call):
+            return self.run_topology(expr.func.id, expr.args, n, ctx, expr.span)
+        raise rep.error("unknown-topology", "expected a topology name or a list of pairs", expr.span)
+
+    def _is_topology_name(self, expr: s.Expr, ctx: Ctx) -> bool:
+        return isinstance(expr, s.Name) and ctx.scope.lookup(expr.id) is None
+
+    def _explicit_pairs(self, value: Value, n: int, span: Span) -> list[tuple[int, int]]:
+        if not isinstance(value, ListValue):
+            raise self.st.rep.error("type-error", f"a topology must be a list of pairs, not {describe(value)}", span)
+        pairs = []
+        for item in value.items:
+            if not isinstance(item, TupleValue | ListValue) or len(item.items) != 2:
+                raise self.st.rep.error("type-error", "each entry of a pair list must be a pair like (0, 1)", span)
+            pairs.append(self.check_pair(item.items[0], item.items[1], n, span))
+        return pairs
+
+    def check_pair(self, a: Value, b: Value, n: int, span: Span) -> tuple[int, int]:
+        ev, rep = self.st.ev, self.st.rep
+        first, second = ev.as_int(a, span, "a pair entry"), ev.as_int(b, span, "a pair entry")
+        for x in (first, second):
+            if not 0 <= x < n:
+                raise rep.error("wire-out-of-range", f"pair entry {x} is out of range for {n} wires", span)
+        if first == second:
+            raise rep.error("duplicate-wire", f"pair ({first}, {second}) repeats a wire", span)
+        return first, second
+
+    def run_topology(self, name: str, args: Sequence[s.Arg], n: int, ctx: Ctx, span: Span) -> list[tuple[int, int]]:
+        topology = self.st.defs.topologies.get(name)
+        if topology is None:
+            hint = did_you_mean(name, self.st.defs.topologies)
+            raise self.st.rep.error("unknown-topology", f"unknown topology '{name}'", span, *hint)
+        if not topology.params:
+            raise self.st.rep.error("wrong-argument-count", f"topology '{name}' must take the wire count as its first parameter", topology.span)
+        first = s.Arg(None, s.Int(n, span), span)
+        scope = self.bind_arguments(name, topology.params, (first, *args), ctx, span)
+        pairs: list[tuple[int, int]] = []
+        inner = ctx.enter(scope=scope, kind="topology", pairs=pairs, blocks=(*ctx.blocks, name))
+        if name in ctx.blocks:
+            raise self.st.rep.error("recursive-block", f"topology '{name}' calls itself", span)
+        self.exec_body(topology.body, inner)
+        return pairs
+
+    def pair(self, stmt: s.Pair, ctx: Ctx) -> None:
+        assert ctx.pairs is not None
+        n_value = ctx.scope.lookup(self._topology_count_name(ctx))
+        n = n_value if isinstance(n_value, int) else 0
+        first = self.st.ev.eval(stmt.first, ctx.scope)
+        second = self.st.ev.eval(stmt.second, ctx.scope)
+        ctx.pairs.append(self.check_pair(first, second, n, stmt.span))
+
+    def _topology_count_name(self, ctx: Ctx) -> str:
+        topology = self.st.defs.topologies[ctx.blocks[-1]]
+        return topology.params[0].name
+
+
+def _name_span(span: Span, name: str) -> Span:
+    """The span of just the gate name at the start of a statement."""
+    return Span(span.source, span.line, span.column, span.line, span.column + len(name))
+
+
+__all__ += ["Abort"]

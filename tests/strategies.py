@@ -1,0 +1,557 @@
+"""Hypothesis strategies: random valid syntax trees, rendered as messy but valid .dream text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+
+from dreamlang import syntax as s
+from dreamlang.parser import grammar_text
+
+__all__ = [
+    "KEYWORDS",
+    "GeneratedProgram",
+    "expressions",
+    "generated_programs",
+    "modules",
+    "names",
+    "programs",
+]
+
+T = TypeVar("T")
+Draw = Callable[[st.SearchStrategy[Any]], Any]
+
+# Every word the grammar spells out, plus the noise modes: never used as a generated name.
+KEYWORDS = frozenset(re.findall(r'"([a-z]+)"', grammar_text())) | {"training", "always"}
+
+_POOL = ("a", "b", "x", "n", "q", "w", "l", "pi", "theta", "rx", "cnot", "layer_1", "_t", "Z")
+_NAME = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True).filter(
+    lambda n: n not in KEYWORDS
+)
+
+
+def names() -> st.SearchStrategy[str]:
+    """Identifiers that are a NAME token everywhere (no keywords)."""
+    return st.one_of(st.sampled_from(_POOL), _NAME)
+
+
+# ---- expressions ----
+
+_BINARY_OPS = ("+", "-", "*", "/", "//", "%", "**")
+_COMPARE_OPS = ("==", "!=", "<=", ">=", "<", ">")
+
+
+@st.composite
+def _floats(draw: Draw) -> s.Float:
+    whole = draw(st.from_regex(r"[0-9]{1,3}", fullmatch=True))
+    frac = draw(st.one_of(st.just(""), st.from_regex(r"\.[0-9]{1,3}", fullmatch=True)))
+    exp = draw(st.from_regex(r"[eE][+-]?[0-9]{1,2}", fullmatch=True))
+    if frac and draw(st.booleans()):
+        exp = ""
+    text = whole + frac + exp
+    return s.Float(float(text), text)
+
+
+def _atoms() -> st.SearchStrategy[s.Expr]:
+    return st.one_of(
+        st.integers(0, 10**6).map(s.Int),
+        _floats(),
+        names().map(s.Name),
+    )
+
+
+def _args(depth: int) -> st.SearchStrategy[tuple[s.Arg, ...]]:
+    arg = st.builds(s.Arg, st.one_of(st.none(), names()), expressions(depth))
+    return st.lists(arg, max_size=3).map(tuple)
+
+
+@st.composite
+def expressions(draw: Draw, depth: int = 3) -> s.Expr:
+    """Any expression the grammar can spell (AllWires only appears as a wire list)."""
+    if depth <= 0 or draw(st.integers(0, 3)) == 0:
+        return draw(_atoms())  # type: ignore[no-any-return]
+    sub = expressions(depth - 1)
+    some = st.lists(sub, min_size=1, max_size=3).map(tuple)
+    kind = draw(st.sampled_from("unary binary compare boolop not call index tuple list range".split()))
+    options: dict[str, st.SearchStrategy[Any]] = {
+        "unary": st.builds(s.Unary, st.sampled_from("-+"), sub),
+        "binary": st.builds(s.Binary, st.sampled_from(_BINARY_OPS), sub, sub),
+        "compare": st.builds(s.Compare, st.sampled_from(_COMPARE_OPS), sub, sub),
+        "boolop": st.builds(s.BoolOp, st.sampled_from(("and", "or")), sub, sub),
+        "not": st.builds(s.Not, sub),
+        "call": st.builds(s.Call, names().map(s.Name), _args(depth - 1)),
+        "index": st.builds(s.Index, sub, some),
+        "tuple": st.builds(s.TupleExpr, some),
+        "list": st.builds(s.ListExpr, st.lists(sub, max_size=3).map(tuple)),
+        "range": st.builds(s.Range, sub, sub, st.one_of(st.none(), sub)),
+    }
+    return draw(options[kind])  # type: ignore[no-any-return]
+
+
+def _wires() -> st.SearchStrategy[s.Expr]:
+    return st.one_of(st.builds(s.AllWires), expressions(2))
+
+
+def _opt(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
+    return st.one_of(st.none(), strategy)
+
+
+# ---- statements ----
+
+_EXPR = expressions(2)
+_SHAPE = _opt(st.lists(_EXPR, min_size=1, max_size=3).map(tuple))
+_GATES = st.lists(names(), min_size=1, max_size=3).map(tuple)
+_ASSIGNS = st.lists(st.builds(s.Assign, names(), _EXPR), max_size=2).map(tuple)
+_PAULI = st.lists(
+    st.builds(s.PauliFactor, st.one_of(st.sampled_from(("Z", "X0", "Y12")), names()), _opt(_EXPR)),
+    min_size=1,
+    max_size=3,
+).map(tuple)
+
+
+def _call_stmts() -> st.SearchStrategy[s.CallStmt]:
+    return st.builds(s.CallStmt, names(), _opt(_args(2)), _opt(_wires()))
+
+
+@st.composite
+def _noise(draw: Draw) -> s.NoiseStmt:
+    placement = draw(st.sampled_from(("layer", "gate", "gate-of")))
+    gates = draw(_GATES) if placement == "gate-of" else None
+    real = "layer" if placement == "layer" else "gate"
+    mode = draw(_opt(st.sampled_from(("training", "always"))))
+    return s.NoiseStmt(draw(names()), draw(_ASSIGNS), real, gates, draw(_opt(_wires())), mode)
+
+
+@st.composite
+def _measure(draw: Draw) -> s.Measure:
+    kind = draw(st.sampled_from(("expval", "var", "probs", "sample")))
+    word = None if kind == "probs" else draw(_PAULI if kind != "sample" else _opt(_PAULI))
+    shots = draw(_opt(_EXPR)) if kind == "sample" else None
+    return s.Measure(kind, word, draw(_opt(_wires())), shots)
+
+
+def _simple_stmts() -> st.SearchStrategy[s.Stmt]:
+    topology = st.one_of(
+        names().map(s.Name),
+        st.builds(s.Call, names().map(s.Name), _args(2)),
+        st.builds(s.ListExpr, st.lists(_EXPR, max_size=3).map(tuple)),
+    )
+    targets = st.sampled_from(("rotations", "entangling", "gates", "all"))
+    group_names = st.one_of(names(), st.just("layer"))
+    head_items = st.one_of(
+        st.builds(s.Dense, _EXPR),
+        names().filter(lambda n: n != "dense").map(s.Activation),
+    )
+    return st.one_of(
+        st.builds(s.Qubits, _EXPR),
+        st.builds(s.InputDecl, names(), _SHAPE),
+        st.builds(s.ParamDecl, names(), _SHAPE, _opt(st.builds(s.Call, names().map(s.Name), _args(2)))),
+        st.builds(s.ConstStmt, names(), _EXPR),
+        st.builds(s.LetStmt, names(), _EXPR),
+        _call_stmts(),
+        st.builds(s.Encode, _call_stmts()),
+        st.builds(s.Entangle, topology, _call_stmts()),
+        st.builds(s.Pair, _EXPR, _EXPR),
+        st.builds(
+            s.DropoutStmt, targets, _opt(_GATES), _ASSIGNS, _opt(_EXPR), _opt(group_names),
+            st.lists(group_names, max_size=2).map(tuple),
+        ),
+        _noise(),
+        _measure(),
+        st.builds(s.Head, st.lists(head_items, max_size=3).map(tuple)),
+    )
+
+
+def _bodies(depth: int) -> st.SearchStrategy[tuple[s.Stmt, ...]]:
+    return st.lists(_body_stmts(depth), max_size=4).map(tuple)
+
+
+def _body_stmts(depth: int) -> st.SearchStrategy[s.Stmt]:
+    if depth <= 0:
+        return _simple_stmts()
+    body = _bodies(depth - 1)
+    branch = st.tuples(_EXPR, body)
+    compound = st.one_of(
+        st.builds(s.Repeat, _EXPR, _opt(names()), body),
+        st.builds(s.For, names(), _EXPR, body),
+        st.builds(s.Layer, body),
+        st.builds(s.If, st.lists(branch, min_size=1, max_size=3).map(tuple), _opt(body)),
+    )
+    return st.one_of(_simple_stmts(), _simple_stmts(), compound)
+
+
+_PATH_CHARS = st.characters(
+    codec="utf-8", categories=("L", "N", "P", "S", "Zs", "Cc"), exclude_characters="\n\r"
+)
+
+
+def _top_stmts() -> st.SearchStrategy[s.Stmt]:
+    params = st.lists(st.builds(s.ParamSpec, names(), _opt(_EXPR)), max_size=3).map(tuple)
+    return st.one_of(
+        st.builds(s.Import, st.text(_PATH_CHARS, max_size=12)),
+        st.builds(s.ConstStmt, names(), _EXPR),
+        st.builds(s.BlockDef, names(), params, _opt(names()), _bodies(2)),
+        st.builds(s.TopologyDef, names(), params, _bodies(1)),
+        st.builds(s.ModelDef, names(), _bodies(2)),
+    )
+
+
+def modules() -> st.SearchStrategy[s.Module]:
+    """Random syntax trees of whole files (without spans or comments)."""
+    return st.lists(_top_stmts(), max_size=4).map(lambda items: s.Module(tuple(items)))
+
+
+# ---- rendering: the same tree, written with random layout, parentheses and comments ----
+
+RANGE, OR, AND, NOT, COMPARE, SUM, PRODUCT, UNARY, POWER, POSTFIX, ATOM = range(1, 12)
+_OP_PREC = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "//": PRODUCT, "%": PRODUCT}
+_COMMENT_CHARS = st.characters(codec="utf-8", exclude_characters="\n")
+
+
+def _prec(e: s.Expr) -> int:
+    if isinstance(e, s.Range):
+        return RANGE
+    if isinstance(e, s.BoolOp):
+        return OR if e.op == "or" else AND
+    if isinstance(e, s.Not):
+        return NOT
+    if isinstance(e, s.Compare):
+        return COMPARE
+    if isinstance(e, s.Binary):
+        return POWER if e.op == "**" else _OP_PREC[e.op]
+    if isinstance(e, s.Unary):
+        return UNARY
+    return POSTFIX if isinstance(e, (s.Call, s.Index)) else ATOM
+
+
+class _Renderer:
+    """Writes a tree as text, drawing every layout choice from Hypothesis."""
+
+    def __init__(self, draw: Draw):
+        self.draw = draw
+        self.comments: list[str] = []
+
+    # -- random bits --
+
+    def pick(self, options: Sequence[T]) -> T:
+        return self.draw(st.sampled_from(options))  # type: ignore[no-any-return]
+
+    def chance(self, percent: int) -> bool:
+        return self.draw(st.integers(0, 99)) < percent  # type: ignore[no-any-return]
+
+    def comment(self) -> str:
+        text = "#" + self.draw(st.text(_COMMENT_CHARS, max_size=8))
+        self.comments.append(text.rstrip())
+        return text
+
+    def ws(self) -> str:
+        """Whitespace where a token boundary needs some."""
+        return self.pick((" ", " ", " ", "  ", "\t", " \\\n  ", "\f"))
+
+    def opt(self) -> str:
+        return "" if self.chance(50) else self.ws()
+
+    def inner(self) -> str:
+        """Layout inside brackets, where newlines and comments are free."""
+        choice = self.draw(st.integers(0, 9))
+        if choice < 6:
+            return self.opt()
+        if choice < 8:
+            return "\n" + self.pick(("", "  ", "\t\t"))
+        return "  " + self.comment() + "\n    "
+
+    def seq(self, parts: Sequence[str], trailing_ok: bool = True) -> str:
+        out = self.inner() + (self.opt() + "," + self.inner()).join(parts)
+        if parts and trailing_ok and self.chance(20):
+            out += self.opt() + ","
+        return out + self.inner()
+
+    # -- expressions --
+
+    def expr(self, e: s.Expr, slot: int = RANGE, parens_ok: bool = True) -> str:
+        text = self.expr_core(e)
+        extra = parens_ok and not isinstance(e, s.AllWires) and self.chance(8)
+        if _prec(e) < slot or extra:
+            return "(" + self.inner() + text + self.inner() + ")"
+        return text
+
+    def expr_core(self, e: s.Expr) -> str:
+        if isinstance(e, s.Int):
+            return ("0" * self.pick((0, 0, 0, 2))) + str(e.value)
+        if isinstance(e, s.Float):
+            return e.text
+        if isinstance(e, s.Name):
+            return e.id
+        if isinstance(e, s.AllWires):
+            return "all"
+        if isinstance(e, s.Unary):
+            return e.op + self.opt() + self.expr(e.operand, UNARY)
+        if isinstance(e, (s.Binary, s.Compare, s.BoolOp)):
+            return self.binary(e)
+        if isinstance(e, s.Not):
+            return "not" + self.ws() + self.expr(e.operand, NOT)
+        if isinstance(e, s.Range):
+            text = self.expr(e.start, OR) + self.opt() + ".." + self.opt() + self.expr(e.stop, OR)
+            if e.step is not None:
+                text += self.ws() + "by" + self.ws() + self.expr(e.step, OR)
+            return text
+        return self.postfix(e)
+
+    def binary(self, e: s.Binary | s.Compare | s.BoolOp) -> str:
+        prec = _prec(e)
+        if isinstance(e, s.Compare):
+            left, right = SUM, SUM
+        elif prec == POWER:
+            left, right = POSTFIX, UNARY
+        else:
+            left, right = prec, prec + 1
+        space = self.ws if isinstance(e, s.BoolOp) else self.opt
+        return self.expr(e.left, left) + space() + e.op + space() + self.expr(e.right, right)
+
+    def postfix(self, e: s.Expr) -> str:
+        if isinstance(e, s.Call):
+            return self.call(e.func.id, e.args)
+        if isinstance(e, s.Index):
+            indices = self.seq([self.expr(i) for i in e.indices])
+            return self.expr(e.target, POSTFIX) + self.opt() + "[" + indices + "]"
+        if isinstance(e, s.TupleExpr):
+            items = [self.expr(i) for i in e.items]
+            if len(items) == 1:
+                return "(" + self.inner() + items[0] + self.opt() + "," + self.inner() + ")"
+            return "(" + self.seq(items) + ")"
+        assert isinstance(e, s.ListExpr), e
+        return "[" + self.seq([self.expr(i) for i in e.items]) + "]"
+
+    def call(self, name: str, args: Sequence[s.Arg]) -> str:
+        parts = [
+            (a.name + self.opt() + "=" + self.opt() if a.name is not None else "") + self.expr(a.value)
+            for a in args
+        ]
+        return name + self.opt() + "(" + self.seq(parts) + ")"
+
+    def wires(self, wires: s.Expr | None) -> str:
+        return "" if wires is None else self.ws() + "on" + self.ws() + self.expr(wires)
+
+    # -- statements --
+
+    def string(self, value: str) -> str:
+        out = []
+        for ch in value:
+            if ch in '"\\':
+                out.append("\\" + ch)
+            elif ch == "\t" and self.chance(50):
+                out.append(ch)
+            elif not ch.isprintable() or self.chance(5):
+                code = ord(ch)
+                out.append(f"\\x{code:02x}" if code < 0x100 else f"\\U{code:08x}")
+            else:
+                out.append(ch)
+        return '"' + "".join(out) + '"'
+
+    def call_stmt(self, c: s.CallStmt) -> str:
+        text = c.name if c.args is None else self.call(c.name, c.args)
+        return text + self.wires(c.wires)
+
+    def shape(self, shape: tuple[s.Expr, ...] | None) -> str:
+        return "" if shape is None else self.opt() + "[" + self.seq([self.expr(e) for e in shape]) + "]"
+
+    def assigns(self, assigns: Sequence[s.Assign]) -> str:
+        parts = [a.name + self.opt() + "=" + self.opt() + self.expr(a.value) for a in assigns]
+        return (self.opt() + "," + self.opt()).join(parts)
+
+    def gate_list(self, gates: Sequence[str]) -> str:
+        return "[" + self.seq(list(gates)) + "]"
+
+    def keyword_stmt(self, k: s.Stmt) -> str | None:
+        w = self.ws
+        if isinstance(k, s.Import):
+            return "import" + w() + self.string(k.path)
+        if isinstance(k, (s.ConstStmt, s.LetStmt)):
+            kw = "const" if isinstance(k, s.ConstStmt) else "let"
+            return kw + w() + k.name + self.opt() + "=" + self.opt() + self.expr(k.value)
+        if isinstance(k, s.Qubits):
+            return "qubits" + w() + self.expr(k.count)
+        if isinstance(k, s.InputDecl):
+            return "input" + w() + k.name + self.shape(k.shape)
+        if isinstance(k, s.Pair):
+            return "pair" + w() + self.expr(k.first) + self.opt() + "," + self.opt() + self.expr(k.second)
+        if isinstance(k, s.Encode):
+            return "encode" + w() + self.call_stmt(k.call)
+        if isinstance(k, s.Entangle):
+            top = k.topology
+            text = top.id if isinstance(top, s.Name) else self.expr(top, parens_ok=False)
+            return "entangle" + w() + text + w() + "using" + w() + self.call_stmt(k.gate)
+        return None
+
+    def param(self, k: s.ParamDecl) -> str:
+        text = "param" + self.ws() + k.name + self.shape(k.shape)
+        if k.init is not None:
+            init = k.init.func.id
+            if k.init.args or self.chance(30):
+                init = self.call(init, k.init.args)
+            text += self.opt() + "~" + self.opt() + init
+        return text
+
+    def dropout(self, k: s.DropoutStmt) -> str:
+        text = "dropout" + self.ws() + k.target
+        if k.gates is not None:
+            text += self.opt() + self.gate_list(k.gates)
+        if k.assigns:
+            text += self.ws() + self.assigns(k.assigns)
+        clauses = [f"include{self.ws()}{name}" for name in k.include]
+        if k.layers is not None:
+            clauses.append("in" + self.ws() + "layers" + self.ws() + self.expr(k.layers))
+        if k.group is not None:
+            clauses.append("group" + self.ws() + k.group)
+        order = self.draw(st.permutations(clauses))
+        # Includes keep their relative order; the others may go anywhere.
+        includes = iter(c for c in clauses if c.startswith("include"))
+        order = [next(includes) if c.startswith("include") else c for c in order]
+        return text + "".join(self.ws() + c for c in order)
+
+    def noise(self, k: s.NoiseStmt) -> str:
+        text = "noise" + self.ws() + k.channel
+        if k.assigns:
+            text += self.ws() + self.assigns(k.assigns)
+        # 'after each gate' is the default; leaving it out is fine unless the mode would then
+        # follow the channel name directly: 'noise c training' does not parse.
+        bare_mode = not k.assigns and k.wires is None and k.mode is not None
+        if k.placement == "layer":
+            text += self.ws() + "after each layer".replace(" ", self.ws())
+        elif k.gates is not None or bare_mode or self.chance(50):
+            text += self.ws() + "after each gate".replace(" ", self.ws())
+            if k.gates is not None:
+                text += self.ws() + "of" + self.opt() + self.gate_list(k.gates)
+        text += self.wires(k.wires)
+        return text + (self.ws() + k.mode if k.mode is not None else "")
+
+    def measure(self, k: s.Measure) -> str:
+        text = "measure" + self.ws() + k.kind
+        for f in k.word or ():
+            text += self.ws() + f.name
+            if f.wire is not None:
+                text += self.opt() + "[" + self.inner() + self.expr(f.wire) + self.inner() + "]"
+        text += self.wires(k.wires)
+        if k.shots is not None:
+            text += self.ws() + "shots" + self.ws() + self.expr(k.shots)
+        return text
+
+    def simple(self, k: s.Stmt, depth: int) -> str:
+        text = self.keyword_stmt(k)
+        if text is not None:
+            return text
+        if isinstance(k, s.ParamDecl):
+            return self.param(k)
+        if isinstance(k, s.CallStmt):
+            return self.call_stmt(k)
+        if isinstance(k, s.DropoutStmt):
+            return self.dropout(k)
+        if isinstance(k, s.NoiseStmt):
+            return self.noise(k)
+        if isinstance(k, s.Measure):
+            return self.measure(k)
+        assert isinstance(k, s.Head), k
+        items = [
+            "dense" + self.ws() + self.expr(i.units) if isinstance(i, s.Dense) else i.name
+            for i in k.items
+        ]
+        return "head" + self.opt() + self.braces(items, depth)
+
+    def stmt(self, k: s.Stmt, depth: int) -> str:
+        o, w = self.opt, self.ws
+        if isinstance(k, (s.BlockDef, s.TopologyDef)):
+            parts = [p.name + (o() + "=" + o() + self.expr(p.default) if p.default else "") for p in k.params]
+            kw = "block" if isinstance(k, s.BlockDef) else "topology"
+            text = kw + w() + k.name + o() + "(" + self.seq(parts) + ")"
+            if isinstance(k, s.BlockDef) and k.wires_name is not None:
+                text += w() + "on" + w() + k.wires_name
+            return text + o() + self.body(k.body, depth)
+        if isinstance(k, s.ModelDef):
+            return "model" + w() + k.name + o() + self.body(k.body, depth)
+        if isinstance(k, s.Repeat):
+            var = w() + "as" + w() + k.var if k.var is not None else ""
+            return "repeat" + w() + self.expr(k.count) + var + o() + self.body(k.body, depth)
+        if isinstance(k, s.For):
+            head = "for" + w() + k.var + w() + "in" + w() + self.expr(k.iterable)
+            return head + o() + self.body(k.body, depth)
+        if isinstance(k, s.Layer):
+            return "layer" + o() + self.body(k.body, depth)
+        if isinstance(k, s.If):
+            text = ""
+            for i, (cond, body) in enumerate(k.branches):
+                kw = o() + "elif" if i else "if"
+                text += kw + w() + self.expr(cond) + o() + self.body(body, depth)
+            if k.orelse is not None:
+                text += o() + "else" + o() + self.body(k.orelse, depth)
+            return text
+        return self.simple(k, depth)
+
+    # -- separators, bodies, files --
+
+    def filler(self, depth: int) -> str:
+        """Blank lines and own-line comments after a newline; ends with the next indentation."""
+        out = ""
+        for _ in range(self.draw(st.integers(0, 3))):
+            if self.chance(50):
+                out += self.pick(("", "   ", "\t")) + "\n"
+            else:
+                out += self.pick(("    " * depth, "", " ")) + self.comment() + "\n"
+        return out + self.pick(("    " * depth, "  ", "", "\t" * depth))
+
+    def newline(self, depth: int) -> str:
+        """A line break, maybe after ';' and a trailing comment."""
+        text = self.opt() + ";" if self.chance(20) else ""
+        if self.chance(30):
+            text += "  " + self.comment()
+        return text + self.pick(("\n", "\n", "\n\n")) + self.filler(depth)
+
+    def gap(self, depth: int, required: bool) -> str:
+        choice = self.draw(st.integers(0, 9))
+        if choice < 2 or (choice < 4 and not required):
+            return self.opt() + (";" + self.opt() if required or choice < 1 else "")
+        return self.newline(depth)
+
+    def braces(self, items: Sequence[str], depth: int) -> str:
+        text = "{" + self.gap(depth + 1, False)
+        text += "".join(item + self.gap(depth + 1, True) for item in items[:-1])
+        if items:
+            text += items[-1] + self.gap(depth, False)
+        return text + "}"
+
+    def body(self, stmts: Sequence[s.Stmt], depth: int) -> str:
+        return self.braces([self.stmt(k, depth + 1) for k in stmts], depth)
+
+    def module(self, module: s.Module) -> str:
+        text = self.gap(0, False)
+        items = [self.stmt(k, 0) for k in module.items]
+        text += "".join(item + self.gap(0, True) for item in items[:-1])
+        if items:
+            text += items[-1] + self.gap(0, False)
+        if self.chance(20):
+            text += "  " + self.comment() if self.chance(50) else "\n" + self.comment()
+        return text.replace("\n", "\r\n") if self.chance(10) else text
+
+
+@dataclass(frozen=True)
+class GeneratedProgram:
+    tree: s.Module  # what the text must parse to
+    text: str
+    comments: tuple[str, ...]  # the comment texts in the text, in order, as the parser keeps them
+
+
+@st.composite
+def generated_programs(draw: Draw) -> GeneratedProgram:
+    """A random tree, its text and the comments written into it."""
+    tree = draw(modules())
+    renderer = _Renderer(draw)
+    text = renderer.module(tree)
+    return GeneratedProgram(tree, text, tuple(renderer.comments))
+
+
+def programs() -> st.SearchStrategy[str]:
+    """Source texts of random syntactically valid programs."""
+    return generated_programs().map(lambda p: p.text)
