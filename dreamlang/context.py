@@ -37,6 +37,22 @@ class Ctx:
         tags = ir.Tags(new.layer, new.origin, new.template, new.role)
         return replace(new, tags=tags)
 
+    def with_scope(self, scope: Scope) -> Ctx:
+        """The same context with another scope: the per-iteration step of a loop, kept cheap."""
+        return Ctx(
+            scope,
+            self.wires,
+            self.kind,
+            self.layer,
+            self.origin,
+            self.template,
+            self.role,
+            self.blocks,
+            self.pairs,
+            self.call_site,
+            self.tags,
+        )
+
 
 @dataclass(slots=True)
 class Definitions:
@@ -75,3 +91,4 @@ class UnrollState:
     frames: list[list[Registration]] = field(default_factory=list)
     work: int = 0
     statement_count: int = 0
+    plans: dict[tuple[int, str], list[s.Expr]] = field(default_factory=dict)

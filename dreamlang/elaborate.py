@@ -131,13 +131,13 @@ class Unroller(OperationsMixin, DeclarationsMixin):
         if count < 0:
             raise self.st.rep.error("invalid-value", f"a repeat count cannot be negative ({count})", stmt.count.span)
         self._guard_loop(count, stmt.body, ctx, stmt)
-        origin = (*ctx.origin, "repeat")
+        inner = ctx.enter(kind=_nested(ctx), origin=(*ctx.origin, "repeat"))
         for i in range(count):
             scope = ctx.scope.child()
             if stmt.var is not None:
                 scope.vars[stmt.var] = i
             self.count_work(1, stmt.span)
-            self.exec_body(stmt.body, ctx.enter(scope=scope, kind=_nested(ctx), origin=origin))
+            self.exec_body(stmt.body, inner.with_scope(scope))
 
     def _for(self, stmt: s.For, ctx: Ctx) -> None:
         value = self.st.ev.eval(stmt.iterable, ctx.scope)
@@ -145,12 +145,12 @@ class Unroller(OperationsMixin, DeclarationsMixin):
         # Guard first: a huge range must be refused before it is materialized.
         self._guard_loop(count, stmt.body, ctx, stmt)
         items = self.st.ev.iterate(value, stmt.iterable.span)
-        origin = (*ctx.origin, "for")
+        inner = ctx.enter(kind=_nested(ctx), origin=(*ctx.origin, "for"))
         for item in items:
             scope = ctx.scope.child()
             scope.vars[stmt.var] = item
             self.count_work(1, stmt.span)
-            self.exec_body(stmt.body, ctx.enter(scope=scope, kind=_nested(ctx), origin=origin))
+            self.exec_body(stmt.body, inner.with_scope(scope))
 
     def _layer(self, stmt: s.Layer, ctx: Ctx) -> None:
         if ctx.layer is not None:

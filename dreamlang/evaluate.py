@@ -50,7 +50,10 @@ class Scope:
         self.vars: dict[str, Value] = {}
 
     def lookup(self, name: str) -> Value | None:
-        scope: Scope | None = self
+        found = self.vars.get(name)
+        if found is not None:
+            return found
+        scope = self.parent
         while scope is not None:
             found = scope.vars.get(name)
             if found is not None:
@@ -68,6 +71,10 @@ class Scope:
 
     def child(self) -> Scope:
         return Scope(self)
+
+
+def _scheduled(value: Value) -> bool:
+    return isinstance(value, Sym) and value.has_schedule
 
 
 def to_expr(value: Value) -> ir.Expr:
@@ -104,7 +111,14 @@ class Evaluator:
         }
 
     def eval(self, expr: s.Expr, scope: Scope) -> Value:
-        method = self._dispatch.get(type(expr))
+        kind = type(expr)
+        if kind is s.Name:  # the hot path: a loop variable or tensor name
+            found = scope.lookup(expr.id)  # type: ignore[union-attr]
+            if found is not None:
+                return found
+        elif kind is s.Int:
+            return self._int(expr, scope)  # type: ignore[arg-type]
+        method = self._dispatch.get(kind)
         if method is None:
             raise self.rep.error("type-error", "'all' is only allowed after 'on'", expr.span)
         return method(expr, scope)
@@ -178,7 +192,8 @@ class Evaluator:
             is_number(right) or isinstance(right, Sym)
         )
         if scalars and op in ("+", "-", "*", "/", "**"):
-            return Sym(ir.Binary(op, to_expr(left), to_expr(right)))
+            scheduled = _scheduled(left) or _scheduled(right)
+            return Sym(ir.Binary(op, to_expr(left), to_expr(right)), scheduled)
         if scalars:
             message = f"'{op}' needs compile-time integers, not a run-time expression"
             raise self.rep.error("type-error", message, span)
@@ -192,7 +207,7 @@ class Evaluator:
         if is_number(value):
             return -value  # type: ignore[operator]
         if isinstance(value, Sym):
-            return Sym(ir.Neg(value.expr))
+            return Sym(ir.Neg(value.expr), value.has_schedule)
         raise self.rep.error("type-error", f"cannot negate {describe(value)}", expr.span)
 
     def _compare(self, expr: s.Compare, scope: Scope) -> Value:
@@ -252,7 +267,7 @@ class Evaluator:
         self._arity(expr, name, args, 1, 1)
         (arg,) = args
         if isinstance(arg, Sym):
-            return Sym(ir.Call(name, arg.expr))
+            return Sym(ir.Call(name, arg.expr), arg.has_schedule)
         if not is_number(arg):
             raise self.rep.error("type-error", f"'{name}' needs a number, not {describe(arg)}", expr.span)
         result, code, message = fold_call(name, float(arg))  # type: ignore[arg-type]
@@ -325,16 +340,37 @@ class Evaluator:
         if axis[1] <= 0:
             raise self.rep.error("invalid-schedule", f"'{axis[0]}' must be positive", expr.span)
         node = ir.Schedule if axis[0] == "epochs" else DepthSchedule
-        return Sym(node(name, tuple(values), axis[1]))  # type: ignore[arg-type]
+        return Sym(node(name, tuple(values), axis[1]), True)  # type: ignore[arg-type]
 
     # ---- indexing and literals ----
     def _index(self, expr: s.Index, scope: Scope) -> Value:
         value = self.eval(expr.target, scope)
+        if isinstance(value, ArrayRef):
+            fast = self._index_array(value, expr, scope)
+            if fast is not None:
+                return fast
         for position in expr.indices:
             index = self.eval(position, scope)
             if isinstance(index, RangeValue) and not isinstance(value, ArrayRef):
                 value = ListValue(tuple(self.index_value(value, i, position.span) for i in index.items()))
                 continue
+            value = self.index_value(value, self.as_int(index, position.span, "an index"), position.span)
+        return value
+
+    def _index_array(self, value: ArrayRef, expr: s.Index, scope: Scope) -> Value | None:
+        """Index a tensor fully in one step (the hot path of unrolling); None to take the slow path."""
+        indices = [self.eval(i, scope) for i in expr.indices]
+        remaining = value.remaining
+        if len(indices) != len(remaining) or any(type(i) is not int for i in indices):
+            return self._index_slow(value, expr, indices)
+        for index, size in zip(indices, remaining, strict=True):
+            if not 0 <= index < size:  # type: ignore[operator]
+                return self._index_slow(value, expr, indices)
+        ref = ir.InputRef if value.kind == "input" else ir.ParamRef
+        return Sym(ref(value.name, (*value.prefix, *indices)))  # type: ignore[arg-type]
+
+    def _index_slow(self, value: Value, expr: s.Index, indices: list[Value]) -> Value:
+        for position, index in zip(expr.indices, indices, strict=True):
             value = self.index_value(value, self.as_int(index, position.span, "an index"), position.span)
         return value
 
@@ -374,5 +410,3 @@ class Evaluator:
             raise self.rep.error("type-error", "a range step cannot be 0", expr.step.span if expr.step else expr.span)
         return RangeValue(start, stop, step)
 
-
-__all__ += ["Abort"]

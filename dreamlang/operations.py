@@ -28,7 +28,7 @@ class OperationsMixin:
 
     # ---- wires ----
     def check_wire(self, wire: Value, span: Span) -> int:
-        w = self.st.ev.as_int(wire, span, "a wire")
+        w = wire if type(wire) is int else self.st.ev.as_int(wire, span, "a wire")
         n = self.st.num_qubits
         if w < 0 or (n is not None and w >= n):
             message = f"wire {w} is out of range for a model with {n} qubits"
@@ -60,7 +60,10 @@ class OperationsMixin:
     def wire_groups(self, expr: s.Expr | None, width: int, ctx: Ctx, span: Span) -> list[tuple[int, ...]]:
         """The applications of a ``width``-wire gate: one per wire, one in all, or explicit tuples."""
         wspan = expr.span if expr is not None and expr.span is not None else span
-        items = self._wire_items(self.wire_value(expr, ctx), wspan)
+        value = self.wire_value(expr, ctx)
+        if type(value) is int and width == 1:  # the hot path: one gate on one wire
+            return [(self.check_wire(value, wspan),)]
+        items = self._wire_items(value, wspan)
         if items and all(isinstance(i, TupleValue | ListValue) for i in items):
             groups = [tuple(self.check_wire(w, wspan) for w in g.items) for g in items]  # type: ignore[union-attr]
             for group in groups:
@@ -115,11 +118,27 @@ class OperationsMixin:
         self.count_work(len(groups), stmt.span)
         tags = ctx.tags if spec.kind == "gate" else ir.Tags(ctx.layer, ctx.origin, ctx.template, "channel")
         ops = self.st.ops
+        if len(groups) == 1 and all(type(v) is Sym and not v.has_schedule for v in values):
+            params = tuple(v.expr for v in values)  # type: ignore[union-attr]
+            ops.append(ir.Operation(spec.name, groups[0], params, tags, stmt.span))
+            return
         for i, group in enumerate(groups):
             params = tuple(self._param_at(v, i, len(groups), stmt.span, ctx) for v in values)
             ops.append(ir.Operation(spec.name, group, params, tags, stmt.span))
 
     def _bind_params(self, spec: gates.OpSpec, stmt: s.CallStmt, ctx: Ctx) -> list[Value]:
+        plan = self._plans.get((id(stmt), spec.name))
+        if plan is None:
+            plan = self._plan_params(spec, stmt)
+            self._plans[(id(stmt), spec.name)] = plan
+        return [self._param_value(spec, e, ctx) for e in plan]
+
+    @property
+    def _plans(self) -> dict[tuple[int, str], list[s.Expr]]:
+        return self.st.plans
+
+    def _plan_params(self, spec: gates.OpSpec, stmt: s.CallStmt) -> list[s.Expr]:
+        """Match a call's arguments to the gate's parameters; cached per statement, as it is syntax."""
         args = stmt.args or ()
         positional = [a for a in args if a.name is None]
         named = {a.name: a for a in args if a.name is not None}
@@ -138,10 +157,12 @@ class OperationsMixin:
             name, arg = next(iter(named.items()))
             hint = did_you_mean(name or "", spec.params)
             raise self.st.rep.error("unknown-option", f"'{spec.name}' has no parameter '{name}'", arg.span, *hint)
-        return [self._param_value(spec, e, ctx) for e in exprs]
+        return exprs
 
     def _param_value(self, spec: gates.OpSpec, expr: s.Expr, ctx: Ctx) -> Value:
         value = self.st.ev.eval(expr, ctx.scope)
+        if type(value) is Sym and not value.has_schedule and spec.kind == "gate":
+            return value  # the hot path: a parameter expression
         if isinstance(value, ArrayRef) and len(value.remaining) == 1:
             return value  # broadcast element-wise over the applications
         if not (isinstance(value, int | float) or isinstance(value, Sym)) or isinstance(value, bool):

@@ -39,10 +39,7 @@ class Sym:
     """
 
     expr: ir.Expr
-
-    @property
-    def has_schedule(self) -> bool:
-        return any(isinstance(n, ir.Schedule | DepthSchedule) for n in ir.walk(self.expr))
+    has_schedule: bool = False  # kept up to date by the evaluator, so hot paths need not walk
 
     @property
     def has_symbols(self) -> bool:
