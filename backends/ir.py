@@ -23,6 +23,9 @@ _TYPES: dict[str, type] = {
     for name in ir.__all__
     if isinstance(obj := getattr(ir, name), type) and dataclasses.is_dataclass(obj)
 }
+_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _TYPES.values()
+}
 
 
 class IRBackend(Backend):
@@ -44,8 +47,12 @@ class IRBackend(Backend):
 
 
 def dumps(program: ir.Program) -> str:
-    """Sorted keys and repr floats, so equal programs give byte-identical text."""
-    return json.dumps(to_data(program), sort_keys=True, indent=1, allow_nan=False) + "\n"
+    """Sorted keys and repr floats, so equal programs give byte-identical text.
+
+    The top level and the model are indented; each operation, declaration, measurement and
+    warning sits compactly on one line, so large models stay small and diff line by line.
+    """
+    return _layout(to_data(program), 0) + "\n"
 
 
 def to_data(program: ir.Program) -> dict[str, Any]:
@@ -58,24 +65,42 @@ def to_data(program: ir.Program) -> dict[str, Any]:
     }
 
 
+def _layout(value: Any, depth: int) -> str:
+    pad, inner = " " * depth, " " * (depth + 1)
+    if isinstance(value, dict) and value and depth <= 1:
+        items = [f"{inner}{json.dumps(k)}: {_layout(value[k], depth + 1)}" for k in sorted(value)]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and value and depth <= 2 and isinstance(value[0], dict):
+        items = [inner + _compact(v) for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return _compact(value)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
 def _encode(value: object) -> Any:
     # Expressions can nest deeply, but the nesting limit bounds them well below the recursion
     # limit, so plain recursion keeps this readable.
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    names = _FIELDS.get(type(value))
+    if names is not None:
         data: dict[str, Any] = {"type": type(value).__name__}
-        for f in dataclasses.fields(value):
-            if f.name == "span":
+        for name in names:
+            if name == "span":
                 span = getattr(value, "span", None)
                 data["loc"] = f"{span.line}:{span.column}" if span is not None else None
             else:
-                data[f.name] = _encode(getattr(value, f.name))
+                data[name] = _encode(getattr(value, name))
         return data
     if isinstance(value, tuple | list):
         return [_encode(v) for v in value]
     if isinstance(value, float):
         # JSON has no inf/nan; the checker rejects them, but a reader must never see bad JSON.
         return value if math.isfinite(value) else {"float": repr(value)}
-    return value
+    if value is None or isinstance(value, str | int):
+        return value
+    raise TypeError(f"cannot encode {type(value).__name__} in the IR document")
 
 
 def loads(text: str) -> ir.Program:
@@ -103,8 +128,8 @@ def _decode(value: Any) -> Any:
     cls = _TYPES.get(value.get("type", ""))
     if cls is None:
         raise ValueError(f"unknown node type {value.get('type')!r}")
-    names = {f.name for f in dataclasses.fields(cls)} - {"span"}
-    kwargs = {k: _decode(v) for k, v in value.items() if k in names}
+    names = _FIELDS[cls]
+    kwargs = {k: _decode(v) for k, v in value.items() if k in names and k != "span"}
     return cls(**kwargs)
 
 

@@ -38,7 +38,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "PASS" if value else "FAIL"
     if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+        return f"{value:.3f}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)

@@ -83,7 +83,15 @@ def _noise(st: UnrollState, reg: Registration, ops: list[ir.Operation], inserts:
     gate_names = _gate_filter(st, stmt.gates, stmt.span)
     tag = ir.NoiseTag(stmt.placement, stmt.mode or "always", reg.index)
     wires = set(reg.wires)
-    for index, wires_hit, layer in _placements(st, reg, ops, gate_names):
+    places = _placements(st, reg, ops, gate_names)
+    # Inserted channels count against the op limit, checked before any of them is built.
+    added = sum(1 for _, wires_hit, _ in places for w in wires_hit if w in wires)
+    total = len(ops) + sum(len(channels) for channels in inserts.values()) + added
+    if total > st.limits.max_ops:
+        message = f"the model would have {total} operations with its noise channels, over the limit of {st.limits.max_ops}"
+        st.rep.error("too-many-ops", message, stmt.span, "hint: raise the limit with --max-ops")
+        st.rep.raise_if_errors()
+    for index, wires_hit, layer in places:
         tags = ir.Tags(layer, ops[index].tags.origin, None, "channel", None, tag)
         params = tuple(_at_layer(v, layer) for v in values)
         channels = [ir.Operation(spec.name, (w,), params, tags, stmt.span) for w in wires_hit if w in wires]
@@ -96,7 +104,8 @@ def _placements(st: UnrollState, reg: Registration, ops: list[ir.Operation], gat
     assert isinstance(stmt, s.NoiseStmt)
     if stmt.placement == "layer":
         all_wires = tuple(range(st.num_qubits or 0))
-        return [(end - 1, all_wires, index) for index, start, end in st.layers if reg.start <= start and end <= reg.end and end > start]
+        # Only the layers of the statement's own body (not one that merely holds the body).
+        return [(end - 1, all_wires, index) for index, start, end in st.layers if index in reg.own_layers and end > start]
     places = []
     for index in range(reg.start, reg.end):
         op = ops[index]
@@ -153,13 +162,13 @@ def _dropout(st: UnrollState, reg: Registration, ops: list[ir.Operation], checke
         ops[index] = ir.Operation(op.name, op.wires, op.params, _with_dropout(op.tags, tag), op.span)
 
 
-def _selected(stmt: s.DropoutStmt, op: ir.Operation, names: set[str] | None, layers: set[int] | None) -> bool:
+def _selected(stmt: s.DropoutStmt, op: ir.Operation, names: set[str] | None, layers: set[int] | range | None) -> bool:
     spec = gates.lookup(op.name)
     if spec is None or spec.kind != "gate":
         return False
     if op.tags.role == "encoder" and "encoders" not in stmt.include:
         return False
-    if layers is not None and op.tags.layer not in layers:
+    if layers is not None and (op.tags.layer is None or op.tags.layer not in layers):
         return False
     if stmt.target == "rotations":
         return spec.is_rotation and any(isinstance(n, ir.ParamRef) for p in op.params for n in ir.walk(p))
@@ -193,6 +202,7 @@ class _ProbabilityChecker:
     def __init__(self, st: UnrollState):
         self.st = st
         self._done: dict[ir.Expr, str] = {}
+        self._thermal_done: dict[tuple[ir.Expr, ...], str] = {}
 
     def channel(self, op: ir.Operation) -> None:
         spec = gates.CHANNELS[op.name]
@@ -210,10 +220,23 @@ class _ProbabilityChecker:
             return
 
     def _thermal(self, values: dict[str, ir.Expr], span: Span | None) -> None:
-        t1, t2, time = (evaluate(values[k]) for k in ("t1", "t2", "time"))
-        if not (t1 > 0 and t2 > 0 and t2 <= 2 * t1 and time >= 0):
-            message = f"thermal relaxation needs t1 > 0, 0 < t2 <= 2*t1 and time >= 0 (got t1={t1}, t2={t2}, time={time})"
-            raise self.st.rep.error("invalid-value", message, span)
+        exprs = tuple(values[k] for k in ("t1", "t2", "time"))
+        if exprs not in self._thermal_done:
+            self._thermal_done[exprs] = self._thermal_problem(exprs)
+        if self._thermal_done[exprs]:
+            raise self.st.rep.error("invalid-value", self._thermal_done[exprs], span)
+
+    def _thermal_problem(self, exprs: tuple[ir.Expr, ...]) -> str:
+        end = max(horizon(e) for e in exprs)
+        for epoch in _sample_epochs(end):
+            try:
+                t1, t2, time = (evaluate(e, epoch=epoch) for e in exprs)
+            except (OverflowError, ValueError, ZeroDivisionError):
+                t1 = t2 = time = math.inf
+            if not (math.isfinite(t1 + t2 + time) and t1 > 0 and 0 < t2 <= 2 * t1 and time >= 0):
+                where = f" at epoch {epoch}" if end else ""
+                return f"thermal relaxation needs t1 > 0, 0 < t2 <= 2*t1 and time >= 0 (got t1={t1:g}, t2={t2:g}, time={time:g}{where})"
+        return ""
 
     def check(self, expr: ir.Expr, span: Span | None, name: str) -> None:
         if expr in self._done:
@@ -227,9 +250,7 @@ class _ProbabilityChecker:
 
     def _problem(self, expr: ir.Expr, name: str) -> str:
         end = horizon(expr)
-        count = min(end, 2000)
-        epochs = sorted({0, end, end + 1, 10**6, *(round(end * i / max(1, count)) for i in range(count + 1))})
-        for epoch in epochs:
+        for epoch in _sample_epochs(end):
             try:
                 value = evaluate(expr, epoch=epoch)
             except (OverflowError, ValueError, ZeroDivisionError):
@@ -238,3 +259,9 @@ class _ProbabilityChecker:
                 where = f" at epoch {epoch}" if end else ""
                 return f"{name} = {value:g}{where} is outside [0, 1]"
         return ""
+
+
+def _sample_epochs(end: int) -> list[int]:
+    """The epochs at which values are checked: up to 2000 steps over the horizon, and beyond it."""
+    count = min(end, 2000)
+    return sorted({0, end, end + 1, 10**6, *(round(end * i / max(1, count)) for i in range(count + 1))})

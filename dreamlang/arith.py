@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
-__all__ = ["fold_binary", "fold_call", "power_overflows"]
+from dreamlang import ir
+from dreamlang.values import ListValue, Sym, TupleValue
+
+__all__ = ["ValueSizes", "checked", "fold_binary", "fold_call", "power_overflows"]
 
 _LIMIT = 2**63
 _MATH = {
@@ -38,7 +42,7 @@ def fold_binary(op: str, a: int | float, b: int | float) -> Result:
         return 0, "non-finite", f"'{_show(a)} {op} {_show(b)}' overflows"
     except ValueError:
         return 0, "math-domain", f"'{_show(a)} {op} {_show(b)}' is not a real number"
-    return _checked(result)
+    return checked(result)
 
 
 def _apply(op: str, a: int | float, b: int | float) -> int | float:
@@ -59,7 +63,8 @@ def _apply(op: str, a: int | float, b: int | float) -> int | float:
     return math.pow(a, b)
 
 
-def _checked(result: int | float) -> Result:
+def checked(result: int | float) -> Result:
+    """The result, or the code and message when it is not a finite 64-bit number."""
     if isinstance(result, int) and not isinstance(result, bool) and abs(result) >= _LIMIT:
         return 0, "integer-overflow", "integer result outside the 64-bit range"
     if isinstance(result, float) and not math.isfinite(result):
@@ -69,7 +74,7 @@ def _checked(result: int | float) -> Result:
 
 def fold_call(name: str, x: float) -> Result:
     try:
-        return _checked(_MATH[name](x))
+        return checked(_MATH[name](x))
     except ValueError:
         return 0, "math-domain", f"{name}({_show(x)}) is outside the function's domain"
     except OverflowError:
@@ -78,3 +83,79 @@ def fold_call(name: str, x: float) -> Result:
 
 def _show(x: int | float) -> str:
     return repr(x)
+
+
+# ---- sizes of built values ----
+
+_SMALL = 32  # values of up to this many parts are measured again rather than remembered
+_REMEMBERED = 4096  # how many bigger values are remembered at a time
+Size = tuple[int, int]  # (depth, number of parts counted as a tree)
+
+
+def _node(value: object) -> object:
+    return value.expr if isinstance(value, Sym) else value
+
+
+def _parts(node: object) -> tuple[object, ...]:
+    if isinstance(node, ListValue | TupleValue):
+        return tuple(_node(item) for item in node.items)
+    if isinstance(node, ir.Binary):
+        return (node.left, node.right)
+    if isinstance(node, ir.Neg):
+        return (node.operand,)
+    if isinstance(node, ir.Call):
+        return (node.arg,)
+    return ()
+
+
+class ValueSizes:
+    """Depth and tree size of lists, tuples and run-time expressions, measured as they are built.
+
+    Names let a program reuse a value twice in the next one (let b = a + a), so sizes can grow
+    exponentially while memory does not; what consumes the value later (hashing, printing,
+    checking probabilities) would take that long or recurse that deep. Values are built from
+    measured parts, so only new nodes are walked: big ones are remembered by identity (holding
+    a reference, so the id stays theirs) and small ones walked again.
+    """
+
+    def __init__(self) -> None:
+        self._known: OrderedDict[int, tuple[object, int, int]] = OrderedDict()
+
+    def measure(self, value: object) -> Size:
+        """Depth and size of ``value``, iteratively (nothing here may recurse deeply)."""
+        root = _node(value)
+        done: dict[int, Size] = {}
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            if id(node) in done or self._recall(node, done):
+                stack.pop()
+                continue
+            parts = _parts(node)
+            todo = [p for p in parts if id(p) not in done]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            done[id(node)] = self._remember(node, [done[id(p)] for p in parts])
+        return done[id(root)]
+
+    def _recall(self, node: object, done: dict[int, Size]) -> bool:
+        if not _parts(node):
+            done[id(node)] = (1, 1)
+            return True
+        known = self._known.get(id(node))
+        if known is None or known[0] is not node:
+            return False
+        self._known.move_to_end(id(node))
+        done[id(node)] = known[1], known[2]
+        return True
+
+    def _remember(self, node: object, parts: list[Size]) -> Size:
+        depth = 1 + max(d for d, _ in parts)
+        size = min(1 + sum(n for _, n in parts), 2**63)
+        if size > _SMALL:
+            self._known[id(node)] = (node, depth, size)
+            if len(self._known) > _REMEMBERED:
+                self._known.popitem(last=False)
+        return depth, size

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast as _pyast
+import re
 from typing import Any
 
 from lark import Token, Transformer_NonRecursive, Tree, v_args
+from lark.exceptions import VisitError
 
 from dreamlang import syntax as s
 from dreamlang.diagnostics import Diagnostic, DreamError, Severity, Source, Span
@@ -14,11 +16,52 @@ from dreamlang.limits import Limits
 __all__ = ["build_module"]
 
 
+# The escapes a string may use (Python's): anything else after a backslash is an error.
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPES = frozenset("\\'\"abfnrtv01234567xuUN")
+# Python refuses str -> int conversions of more digits than this; longer literals are split.
+_INT_CHUNK = 4000
+
+
 def build_module(tree: Tree[Token], source: Source, comments: list[Token], limits: Limits) -> s.Module:
-    module = _Builder(source, limits).transform(tree)
+    try:
+        module = _Builder(source, limits).transform(tree)
+    except VisitError as exc:  # Lark wraps what the rule methods raise
+        if isinstance(exc.orig_exc, DreamError):
+            raise exc.orig_exc from None
+        raise
     assert isinstance(module, s.Module)
     kept = tuple(s.Comment(str(c).rstrip(), _token_span(source, c)) for c in comments)
     return s.Module(module.items, kept, module.span)
+
+
+def _error(code: str, message: str, span: Span, *notes: str) -> DreamError:
+    return DreamError([Diagnostic(Severity.ERROR, code, message, span, notes)])
+
+
+def _string_value(source: Source, token: Token) -> str:
+    """The text of a string literal, escapes decoded; a bad escape is a syntax error."""
+    text = str(token)
+    value = None
+    if all(m[1] in _ESCAPES for m in _ESCAPE.finditer(text)):
+        try:
+            value = _pyast.literal_eval(text)
+            value.encode("utf-8")  # a lone surrogate is not text
+        except (SyntaxError, ValueError):  # a truncated escape, an unknown name, a NUL
+            value = None
+    if not isinstance(value, str):
+        hint = "hint: escapes are \\\\ \\\" \\n \\t \\xHH \\uHHHH \\UHHHHHHHH \\N{NAME}"
+        span = _token_span(source, token)
+        raise _error("syntax-error", "invalid string: a bad escape or character", span, hint)
+    return value
+
+
+def _int_value(text: str) -> int:
+    """int(text) for any number of digits, in O(n log n) by halves (Python caps int(str))."""
+    if len(text) <= _INT_CHUNK:
+        return int(text)
+    half = len(text) // 2
+    return _int_value(text[:-half]) * 10**half + _int_value(text[-half:])
 
 
 def _token_span(source: Source, token: Token) -> Span:
@@ -50,8 +93,7 @@ class _Builder(Transformer_NonRecursive):
         return s.Module(tuple(items), (), self._span(meta))
 
     def import_stmt(self, meta: Any, c: list[Any]) -> s.Import:
-        path = _pyast.literal_eval(str(c[0]))
-        return s.Import(path, self._span(meta))
+        return s.Import(_string_value(self.source, c[0]), self._span(meta))
 
     def const_stmt(self, meta: Any, c: list[Any]) -> s.ConstStmt:
         return s.ConstStmt(str(c[0]), c[1], self._span(meta))
@@ -151,7 +193,7 @@ class _Builder(Transformer_NonRecursive):
         return s.Pair(c[0], c[1], self._span(meta))
 
     def require_stmt(self, meta: Any, c: list[Any]) -> s.Require:
-        return s.Require(c[0], _pyast.literal_eval(str(c[1])), self._span(meta))
+        return s.Require(c[0], _string_value(self.source, c[1]), self._span(meta))
 
     # ---- dropout and noise ----
     def dropout_stmt(self, meta: Any, c: list[Any]) -> s.DropoutStmt:
@@ -279,6 +321,5 @@ class _Builder(Transformer_NonRecursive):
         if len(text) > self.limits.max_int_digits:
             message = f"integer literal has {len(text)} digits, over the limit of {self.limits.max_int_digits}"
             hint = "hint: raise the limit with --max-int-digits"
-            span = self._tspan(c[0])
-            raise DreamError([Diagnostic(Severity.ERROR, "number-too-long", message, span, (hint,))])
-        return s.Int(int(text), self._tspan(c[0]))
+            raise _error("number-too-long", message, self._tspan(c[0]), hint)
+        return s.Int(_int_value(text), self._tspan(c[0]))

@@ -70,10 +70,11 @@ class Registration:
     stmt: s.DropoutStmt | s.NoiseStmt
     index: int
     values: dict[str, Value]
-    layers: set[int] | None = None
+    layers: set[int] | range | None = None  # a range stays a range: 'in layers 0..10**9' is cheap
     wires: tuple[int, ...] = ()
     start: int = 0
     end: int = 0
+    own_layers: range = range(0)  # the layers of its body: begun in it, or the layer it is the body of
 
 
 @dataclass(slots=True)

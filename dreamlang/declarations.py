@@ -11,7 +11,7 @@ from dreamlang.context import Ctx, UnrollState
 from dreamlang.diagnostics import Span
 from dreamlang.evaluate import Scope
 from dreamlang.reporting import Abort, did_you_mean
-from dreamlang.values import ArrayRef, Sym, is_number
+from dreamlang.values import ArrayRef, Sym, Value, is_number
 
 __all__ = ["ACTIVATIONS", "INITIALIZERS", "DeclarationsMixin", "Declared"]
 
@@ -35,14 +35,21 @@ class Declared:
 class DeclarationsMixin:
     st: UnrollState
 
-    def check_wire(self, wire: object, span: Span) -> int:  # provided by OperationsMixin
+    def check_wire(self, wire: Value, span: Span) -> int:  # provided by OperationsMixin
         raise NotImplementedError  # pragma: no cover
 
     def flat_wires(self, expr: s.Expr | None, ctx: Ctx, span: Span) -> tuple[int, ...]:
         raise NotImplementedError  # pragma: no cover
 
+    def bind(self, stmt: s.ConstStmt | s.LetStmt, scope: Scope) -> None:  # provided by the Unroller
+        raise NotImplementedError  # pragma: no cover
+
     def declare(self, model: s.ModelDef, scope: Scope) -> Declared:
-        """Bind the model's qubits, inputs and params before its body runs."""
+        """Bind the model's qubits, inputs, params, consts and lets, in source order, before its body runs.
+
+        So a shape or the qubit count may use a constant defined above it in the model; the body's
+        gates then see every name the model's top level binds.
+        """
         inputs: list[ir.InputDecl] = []
         params: list[ir.ParamDecl] = []
         qubits_seen = False
@@ -55,6 +62,8 @@ class DeclarationsMixin:
                     self.st.num_qubits = self._qubits(stmt, scope)
                 elif isinstance(stmt, s.InputDecl | s.ParamDecl):
                     self._declare_tensor(stmt, scope, inputs, params)
+                elif isinstance(stmt, s.ConstStmt | s.LetStmt):
+                    self.bind(stmt, scope)
             except Abort:
                 continue
         if not qubits_seen:

@@ -14,11 +14,12 @@ from dreamlang.estimate import estimate_body
 from dreamlang.evaluate import Scope
 from dreamlang.operations import OperationsMixin
 from dreamlang.reporting import Abort, AbortBlock
-from dreamlang.values import ArrayRef, ListValue, RangeValue, Sym, describe
+from dreamlang.values import ArrayRef, RangeValue, Sym, describe
 
 __all__ = ["Unroller"]
 
 _MODEL_ONLY = (s.Qubits, s.InputDecl, s.ParamDecl, s.Measure, s.Head)
+_DECLARED = (s.ConstStmt, s.LetStmt)  # at the top level of a model, bound by declare()
 _TOPOLOGY_OK = (s.Pair, s.For, s.Repeat, s.If, s.LetStmt, s.ConstStmt, s.Require)
 
 
@@ -64,10 +65,12 @@ class Unroller(OperationsMixin, DeclarationsMixin):
         )
 
     # ---- bodies ----
-    def exec_body(self, body: Sequence[s.Stmt], ctx: Ctx) -> None:
+    def exec_body(self, body: Sequence[s.Stmt], ctx: Ctx, *, layer_body: bool = False) -> None:
         frame: list[Registration] = []
         self.st.frames.append(frame)
         start = len(self.st.ops)
+        # A layer's own body counts that layer (begun just before it) as one of its layers.
+        first_layer = len(self.st.layers) - (1 if layer_body else 0)
         try:
             for stmt in body:
                 try:
@@ -81,6 +84,7 @@ class Unroller(OperationsMixin, DeclarationsMixin):
             self.st.frames.pop()
         for registration in frame:
             registration.start, registration.end = start, len(self.st.ops)
+            registration.own_layers = range(first_layer, len(self.st.layers))
             self.st.registrations.append(registration)
 
     def _exec(self, stmt: s.Stmt, ctx: Ctx) -> None:
@@ -89,6 +93,8 @@ class Unroller(OperationsMixin, DeclarationsMixin):
                 where = "a topology" if ctx.kind == "topology" else "a block or loop"
                 raise self.st.rep.error("misplaced-statement", f"'{_keyword(stmt)}' is not allowed in {where}", stmt.span, "hint: declare it at the top level of the model")
             return  # handled by declare() and outputs()
+        if ctx.kind == "model" and isinstance(stmt, _DECLARED):
+            return  # bound by declare(), in source order with the declarations
         if ctx.kind == "topology" and not isinstance(stmt, _TOPOLOGY_OK):
             raise self.st.rep.error("misplaced-statement", f"'{_keyword(stmt)}' is not allowed in a topology", stmt.span, "hint: a topology only lists pairs: pair a, b")
         if ctx.kind != "topology" and isinstance(stmt, s.Pair):
@@ -105,14 +111,17 @@ class Unroller(OperationsMixin, DeclarationsMixin):
         scope.vars[name] = value
 
     def _const(self, stmt: s.ConstStmt, ctx: Ctx) -> None:
-        value = self.st.ev.eval(stmt.value, ctx.scope)
-        if isinstance(value, Sym | ArrayRef):
-            hint = "hint: use 'let' for values that depend on inputs or params"
-            raise self.st.rep.error("type-error", f"a const must be known at compile time, not {describe(value)}", stmt.value.span, hint)
-        self._define(ctx.scope, stmt.name, value, stmt)
+        self.bind(stmt, ctx.scope)
 
     def _let(self, stmt: s.LetStmt, ctx: Ctx) -> None:
-        self._define(ctx.scope, stmt.name, self.st.ev.eval(stmt.value, ctx.scope), stmt)
+        self.bind(stmt, ctx.scope)
+
+    def bind(self, stmt: s.ConstStmt | s.LetStmt, scope: Scope) -> None:
+        value = self.st.ev.eval(stmt.value, scope)
+        if isinstance(stmt, s.ConstStmt) and isinstance(value, Sym | ArrayRef):
+            hint = "hint: use 'let' for values that depend on inputs or params"
+            raise self.st.rep.error("type-error", f"a const must be known at compile time, not {describe(value)}", stmt.value.span, hint)
+        self._define(scope, stmt.name, value, stmt)
 
     # ---- constructs ----
     def _encode(self, stmt: s.Encode, ctx: Ctx) -> None:
@@ -159,7 +168,7 @@ class Unroller(OperationsMixin, DeclarationsMixin):
         start = len(self.st.ops)
         self.st.layers.append((index, start, start))
         inner = ctx.enter(scope=ctx.scope.child(), kind=_nested(ctx), layer=index, origin=(*ctx.origin, "layer"))
-        self.exec_body(stmt.body, inner)
+        self.exec_body(stmt.body, inner, layer_body=True)
         self.st.layers[index] = (index, start, len(self.st.ops))
 
     def _if(self, stmt: s.If, ctx: Ctx) -> None:
@@ -190,8 +199,11 @@ class Unroller(OperationsMixin, DeclarationsMixin):
             registration.wires = self.flat_wires(stmt.wires, ctx, stmt.span)
         elif stmt.layers is not None:
             layers = self.st.ev.eval(stmt.layers, ctx.scope)
-            items = self.st.ev.iterate(layers, stmt.layers.span) if not isinstance(layers, int) else [layers]
-            registration.layers = {self.st.ev.as_int(v, stmt.layers.span, "a layer index") for v in items}
+            if isinstance(layers, RangeValue):
+                registration.layers = layers.items()
+            else:
+                items = self.st.ev.iterate(layers, stmt.layers.span) if not isinstance(layers, int) else [layers]
+                registration.layers = {self.st.ev.as_int(v, stmt.layers.span, "a layer index") for v in items}
         self.st.frames[-1].append(registration)
 
 

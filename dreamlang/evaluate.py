@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from dreamlang import ir
 from dreamlang import syntax as s
-from dreamlang.arith import fold_binary, fold_call, power_overflows
+from dreamlang.arith import ValueSizes, checked, fold_binary, fold_call, power_overflows
 from dreamlang.diagnostics import Span
+from dreamlang.limits import Limits
 from dreamlang.reporting import Abort, Reporter, did_you_mean
 from dreamlang.schedules import SCHEDULES
 from dreamlang.values import (
@@ -28,6 +29,8 @@ from dreamlang.values import (
 )
 
 __all__ = ["MATH_FUNCTIONS", "Evaluator", "Scope", "to_expr"]
+
+V = TypeVar("V", bound=Value)
 
 MATH_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
 _HELPERS = ("len", "min", "max", "abs", "floor", "ceil")
@@ -87,10 +90,20 @@ class Evaluator:
     """Evaluates syntax expressions in a scope, reporting mistakes as positioned diagnostics.
 
     ``op_names`` and ``topology_names`` are the callables a bare name may refer to as a value.
+    ``limits`` bound the lists and run-time expressions that names let a program build up:
+    their depth by ``max_nesting`` and their size by ``max_ops``.
     """
 
-    def __init__(self, rep: Reporter, op_names: Callable[[], Iterable[str]], topologies: set[str]):
+    def __init__(
+        self,
+        rep: Reporter,
+        op_names: Callable[[], Iterable[str]],
+        topologies: set[str],
+        limits: Limits | None = None,
+    ):
         self.rep = rep
+        self.limits = limits or Limits()
+        self._sizes = ValueSizes()
         self._op_names = op_names
         self._topologies = topologies
         self._known_ops: set[str] | None = None
@@ -143,6 +156,19 @@ class Evaluator:
         notes = (hint,) if hint else ()
         raise self.rep.error("type-error", f"{what} must be a number, not {describe(value)}", expr.span, *notes)
 
+    def bounded(self, value: V, span: Span) -> V:
+        """``value``, if its depth and size are within the limits."""
+        depth, size = self._sizes.measure(value)
+        if depth > self.limits.max_nesting:
+            message = f"a value nested deeper than the limit of {self.limits.max_nesting}"
+            hint = "hint: it grows through names (let b = a + a); build it more directly"
+            raise self.rep.error("nesting-too-deep", message, span, hint)
+        if size > self.limits.max_ops:
+            message = f"a value of more than {self.limits.max_ops} parts, over the limit"
+            hint = "hint: raise the limit with --max-ops"
+            raise self.rep.error("too-many-ops", message, span, hint)
+        return value
+
     # ---- leaves ----
     def _int(self, expr: s.Int, scope: Scope) -> Value:
         if abs(expr.value) >= 2**63:
@@ -187,18 +213,24 @@ class Evaluator:
                 raise self.rep.error(code, message, span)
             return result
         if isinstance(left, ListValue) and isinstance(right, ListValue) and op == "+":
-            return ListValue(left.items + right.items)
+            return self._concat(left, right, span)
         scalars = (is_number(left) or isinstance(left, Sym)) and (
             is_number(right) or isinstance(right, Sym)
         )
         if scalars and op in ("+", "-", "*", "/", "**"):
             scheduled = _scheduled(left) or _scheduled(right)
-            return Sym(ir.Binary(op, to_expr(left), to_expr(right)), scheduled)
+            return self.bounded(Sym(ir.Binary(op, to_expr(left), to_expr(right)), scheduled), span)
         if scalars:
             message = f"'{op}' needs compile-time integers, not a run-time expression"
             raise self.rep.error("type-error", message, span)
         message = f"cannot apply '{op}' to {describe(left)} and {describe(right)}"
         raise self.rep.error("type-error", message, span)
+
+    def _concat(self, left: ListValue, right: ListValue, span: Span) -> Value:
+        if len(left.items) + len(right.items) > self.limits.max_ops:
+            message = f"a list of more than {self.limits.max_ops} items, over the limit"
+            raise self.rep.error("too-many-ops", message, span, "hint: raise the limit with --max-ops")
+        return self.bounded(ListValue(left.items + right.items), span)
 
     def _unary(self, expr: s.Unary, scope: Scope) -> Value:
         value = self.eval(expr.operand, scope)
@@ -207,7 +239,7 @@ class Evaluator:
         if is_number(value):
             return -value  # type: ignore[operator]
         if isinstance(value, Sym):
-            return Sym(ir.Neg(value.expr), value.has_schedule)
+            return self.bounded(Sym(ir.Neg(value.expr), value.has_schedule), expr.span)
         raise self.rep.error("type-error", f"cannot negate {describe(value)}", expr.span)
 
     def _compare(self, expr: s.Compare, scope: Scope) -> Value:
@@ -267,7 +299,7 @@ class Evaluator:
         self._arity(expr, name, args, 1, 1)
         (arg,) = args
         if isinstance(arg, Sym):
-            return Sym(ir.Call(name, arg.expr), arg.has_schedule)
+            return self.bounded(Sym(ir.Call(name, arg.expr), arg.has_schedule), expr.span)
         if not is_number(arg):
             raise self.rep.error("type-error", f"'{name}' needs a number, not {describe(arg)}", expr.span)
         result, code, message = fold_call(name, float(arg))  # type: ignore[arg-type]
@@ -281,17 +313,30 @@ class Evaluator:
             return self.length(args[0], expr.span)
         if name in ("min", "max"):
             self._arity(expr, name, args, 1, 64)
-            items = list(self.iterate(args[0], expr.span)) if len(args) == 1 else args
-            if not items or not all(is_number(v) for v in items):
-                raise self.rep.error("type-error", f"'{name}' needs numbers", expr.span)
-            return (min if name == "min" else max)(items)  # type: ignore[type-var]
+            return self._extreme(expr, name, args)
         self._arity(expr, name, args, 1, 1)
         if not is_number(args[0]):
             raise self.rep.error("type-error", f"'{name}' needs a number", expr.span)
         value = float(args[0])  # type: ignore[arg-type]
         if name == "abs":
             return abs(args[0])  # type: ignore[arg-type]
-        return math.floor(value) if name == "floor" else math.ceil(value)
+        result, code, message = checked(math.floor(value) if name == "floor" else math.ceil(value))
+        if code:
+            raise self.rep.error(code, message, expr.span)
+        return result
+
+    def _extreme(self, expr: s.Call, name: str, args: list[Value]) -> Value:
+        """min or max of numbers, or of one list or range (a range by its ends, not its items)."""
+        items: Iterable[Value] = args
+        if len(args) == 1 and isinstance(args[0], RangeValue):
+            numbers = args[0].items()
+            items = [numbers[0], numbers[-1]] if numbers else []
+        elif len(args) == 1:
+            items = self.iterate(args[0], expr.span)
+        values = list(items)
+        if not values or not all(is_number(v) for v in values):
+            raise self.rep.error("type-error", f"'{name}' needs numbers", expr.span)
+        return (min if name == "min" else max)(values)  # type: ignore[type-var]
 
     def length(self, value: Value, span: Span) -> int:
         if isinstance(value, ArrayRef) and value.remaining:
@@ -352,10 +397,19 @@ class Evaluator:
         for position in expr.indices:
             index = self.eval(position, scope)
             if isinstance(index, RangeValue) and not isinstance(value, ArrayRef):
-                value = ListValue(tuple(self.index_value(value, i, position.span) for i in index.items()))
+                value = self._slice(value, index, position.span)
                 continue
             value = self.index_value(value, self.as_int(index, position.span, "an index"), position.span)
         return value
+
+    def _slice(self, value: Value, index: RangeValue, span: Span) -> Value:
+        items: list[Value] = []
+        for i in index.items():  # a huge range fails at its first index out of bounds, or here
+            if len(items) == self.limits.max_ops:
+                message = f"a slice of more than {self.limits.max_ops} items, over the limit"
+                raise self.rep.error("too-many-ops", message, span, "hint: raise the limit with --max-ops")
+            items.append(self.index_value(value, i, span))
+        return self.bounded(ListValue(tuple(items)), span)
 
     def _index_array(self, value: ArrayRef, expr: s.Index, scope: Scope) -> Value | None:
         """Index a tensor fully in one step (the hot path of unrolling); None to take the slow path."""
@@ -389,7 +443,7 @@ class Evaluator:
                 return Sym(ref(value.name, prefix))
             return ArrayRef(value.kind, value.name, value.shape, prefix)
         if isinstance(value, ListValue | TupleValue | RangeValue):
-            items = list(value.items()) if isinstance(value, RangeValue) else value.items
+            items = value.items() if isinstance(value, RangeValue) else value.items
             if not 0 <= index < len(items):
                 message = f"index {index} is out of bounds for {describe(value)} of length {len(items)}"
                 raise self.rep.error("index-out-of-bounds", message, span)
@@ -397,10 +451,10 @@ class Evaluator:
         raise self.rep.error("type-error", f"cannot index {describe(value)}", span)
 
     def _tuple(self, expr: s.TupleExpr, scope: Scope) -> Value:
-        return TupleValue(tuple(self.eval(item, scope) for item in expr.items))
+        return self.bounded(TupleValue(tuple(self.eval(item, scope) for item in expr.items)), expr.span)
 
     def _list(self, expr: s.ListExpr, scope: Scope) -> Value:
-        return ListValue(tuple(self.eval(item, scope) for item in expr.items))
+        return self.bounded(ListValue(tuple(self.eval(item, scope) for item in expr.items)), expr.span)
 
     def _range(self, expr: s.Range, scope: Scope) -> Value:
         start = self.integer(expr.start, scope, "a range bound")
@@ -408,5 +462,10 @@ class Evaluator:
         step = self.integer(expr.step, scope, "a range step") if expr.step is not None else 1
         if step == 0:
             raise self.rep.error("type-error", "a range step cannot be 0", expr.step.span if expr.step else expr.span)
-        return RangeValue(start, stop, step)
+        value = RangeValue(start, stop, step)
+        try:
+            len(value)
+        except OverflowError:  # more numbers than a 64-bit length can count
+            raise self.rep.error("integer-overflow", "a range of more than 2**63 - 1 numbers", expr.span) from None
+        return value
 

@@ -206,7 +206,7 @@ def _noise(stmt: s.NoiseStmt) -> str:
     parts = ["noise", stmt.channel]
     if stmt.assigns:
         parts.append(_assigns(stmt.assigns))
-    # Always written out: a bare 'noise c training' does not parse (NAME wins over NOISE_MODE).
+    # The placement is always written out: the tree cannot tell 'after each gate' from nothing.
     parts.append("after each layer" if stmt.placement == "layer" else "after each gate")
     if stmt.placement != "layer" and stmt.gates:
         parts.append("of [" + ", ".join(stmt.gates) + "]")
@@ -249,6 +249,8 @@ def simple_stmt_text(stmt: s.Stmt) -> str:
         return f"input {stmt.name}{_shape(stmt.shape)}"
     if isinstance(stmt, s.Pair):
         return f"pair {format_expr(stmt.first)}, {format_expr(stmt.second)}"
+    if isinstance(stmt, s.Require):
+        return f"require {format_expr(stmt.condition)}, {format_string(stmt.message)}"
     if isinstance(stmt, s.Head):
         items = "; ".join(head_item_text(item) for item in stmt.items)
         return f"head {{ {items} }}" if items else "head {}"

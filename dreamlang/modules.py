@@ -76,13 +76,14 @@ class ModuleLoader:
             self.rep.extend(exc.diagnostics)
             return None
 
-    def _visit(self, loaded: LoadedFile, base: Path, stack: list[Path]) -> None:
+    def _visit(self, loaded: LoadedFile, base: Path, stack: list[Path], depth: int = 0) -> None:
+        """Load the imports of ``loaded``, which is ``depth`` imports away from the root file."""
         for item in loaded.module.items:
             if isinstance(item, s.Import):
-                self._import(item, base, stack)
+                self._import(item, base, stack, depth + 1)
         self._order.append(loaded)
 
-    def _import(self, item: s.Import, base: Path, stack: list[Path]) -> None:
+    def _import(self, item: s.Import, base: Path, stack: list[Path], depth: int) -> None:
         target = self._resolve(item, base)
         if target is None:
             return
@@ -92,7 +93,7 @@ class ModuleLoader:
             return
         if target in self._loaded:
             return
-        if len(stack) >= self.limits.max_import_depth:
+        if depth > self.limits.max_import_depth:
             message = f"imports nested deeper than the limit of {self.limits.max_import_depth}"
             self.rep.error("import-too-deep", message, item.span, "hint: raise --max-import-depth")
             return
@@ -104,9 +105,17 @@ class ModuleLoader:
             return
         loaded = LoadedFile(target, module)
         self._loaded[target] = loaded
-        self._visit(loaded, target.parent, [*stack, target])
+        self._visit(loaded, target.parent, [*stack, target], depth)
 
     def _resolve(self, item: s.Import, base: Path) -> Path | None:
+        try:
+            return self._find(item, base)
+        except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the file system
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.rep.error("import-not-found", f"cannot open '{item.path}': {reason}", item.span)
+            return None
+
+    def _find(self, item: s.Import, base: Path) -> Path | None:
         if item.path.startswith(STDLIB_PREFIX):
             folder, relative = self.stdlib, item.path[len(STDLIB_PREFIX) :]
         else:

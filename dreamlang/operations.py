@@ -11,7 +11,17 @@ from dreamlang.diagnostics import Span
 from dreamlang.evaluate import Scope
 from dreamlang.reporting import Abort, did_you_mean
 from dreamlang.schedules import resolve_depth
-from dreamlang.values import ArrayRef, GateRef, ListValue, RangeValue, Sym, TopologyRef, TupleValue, Value, describe
+from dreamlang.values import (
+    ArrayRef,
+    GateRef,
+    ListValue,
+    RangeValue,
+    Sym,
+    TopologyRef,
+    TupleValue,
+    Value,
+    describe,
+)
 
 __all__ = ["OperationsMixin"]
 
@@ -55,6 +65,8 @@ class OperationsMixin:
             return value.items()
         if isinstance(value, ListValue | TupleValue):
             return value.items
+        if isinstance(value, float):  # the same non-integer diagnostic as a real inside a list
+            return (self.st.ev.as_int(value, span, "a wire"),)
         raise self.st.rep.error("type-error", f"wires must be integers or lists of them, not {describe(value)}", span)
 
     def wire_groups(self, expr: s.Expr | None, width: int, ctx: Ctx, span: Span) -> list[tuple[int, ...]]:
@@ -99,19 +111,19 @@ class OperationsMixin:
             self.call_block(self.st.defs.blocks[name], stmt, ctx)
 
     def _resolve_op(self, name: str, ctx: Ctx, span: Span) -> str:
+        # Gates live in their own namespace: an input named x does not hide the gate x. Only a
+        # name bound to a gate value (a block parameter such as rotation=ry) redirects the call.
         bound = ctx.scope.lookup(name)
         if isinstance(bound, GateRef):
             name = bound.name
-        elif bound is not None:
-            raise self.st.rep.error("type-error", f"'{name}' is {describe(bound)}, not a gate", span)
         if gates.lookup(name) is not None or name in self.st.defs.blocks:
             return name
         if name in self.st.defs.topologies:
             hint = f"hint: use it with 'entangle {name} using cnot'"
             raise self.st.rep.error("unknown-gate", f"'{name}' is a topology, not a gate", span, hint)
         pool = [*gates.GATES, *gates.CHANNELS, *gates.ALIASES, *self.st.defs.blocks]
-        hint = did_you_mean(name, pool)
-        raise self.st.rep.error("unknown-gate", f"unknown gate '{name}'", _name_span(span, name), *hint)
+        hints = did_you_mean(name, pool)
+        raise self.st.rep.error("unknown-gate", f"unknown gate '{name}'", _name_span(span, name), *hints)
 
     def apply_spec(self, spec: gates.OpSpec, stmt: s.CallStmt, groups: list[tuple[int, ...]], ctx: Ctx) -> None:
         values = self._bind_params(spec, stmt, ctx)
@@ -143,6 +155,11 @@ class OperationsMixin:
         positional = [a for a in args if a.name is None]
         named = {a.name: a for a in args if a.name is not None}
         what = "angle" if spec.kind == "gate" else "value"
+        keywords = [a.name for a in args if a.name is not None]
+        twice = [n for n in spec.params[: len(positional)] if n in named]
+        twice += [n for n in named if keywords.count(n) > 1]
+        if twice:
+            raise self.st.rep.error("wrong-arity", f"'{spec.name}' is given its {what} '{twice[0]}' twice", stmt.span)
         if len(positional) > len(spec.params) or (stmt.args is None and spec.params):
             wanted = ", ".join(spec.params) or f"no {what}s"
             message = f"'{spec.name}' takes {len(spec.params)} {what}(s) ({wanted}), {len(positional)} given"
@@ -152,7 +169,7 @@ class OperationsMixin:
             if pname not in named:
                 message = f"'{spec.name}' needs its {what} '{pname}' ({len(spec.params)} in all)"
                 raise self.st.rep.error("wrong-arity", message, stmt.span)
-            exprs.append(named.pop(pname).value)  # type: ignore[union-attr]
+            exprs.append(named.pop(pname).value)
         if named:
             name, arg = next(iter(named.items()))
             hint = did_you_mean(name or "", spec.params)
@@ -163,9 +180,12 @@ class OperationsMixin:
         value = self.st.ev.eval(expr, ctx.scope)
         if type(value) is Sym and not value.has_schedule and spec.kind == "gate":
             return value  # the hot path: a parameter expression
-        if isinstance(value, ArrayRef) and len(value.remaining) == 1:
+        if isinstance(value, ArrayRef) and len(value.remaining) == 1 and spec.kind == "gate":
             return value  # broadcast element-wise over the applications
-        if not (isinstance(value, int | float) or isinstance(value, Sym)) or isinstance(value, bool):
+        if spec.kind == "channel" and isinstance(value, ArrayRef):
+            message = "a channel's values cannot depend on inputs or params"
+            raise self.st.rep.error("type-error", message, expr.span)
+        if not isinstance(value, int | float | Sym) or isinstance(value, bool):
             raise self.st.rep.error("type-error", f"a gate angle must be a number, not {describe(value)}", expr.span)
         if spec.kind == "gate" and isinstance(value, Sym) and value.has_schedule:
             message = "schedules are for dropout and noise probabilities, not gate angles"
@@ -254,7 +274,7 @@ class OperationsMixin:
     def entangle(self, stmt: s.Entangle, ctx: Ctx) -> None:
         wires = self.flat_wires(stmt.gate.wires, ctx, stmt.span)
         pairs = self.topology_pairs(stmt.topology, len(wires), ctx)
-        groups = [(wires[a], wires[b]) for a, b in pairs]
+        groups: list[tuple[int, ...]] = [(wires[a], wires[b]) for a, b in pairs]
         name = self._resolve_op(stmt.gate.name, ctx, stmt.gate.span)
         inner = ctx if ctx.role == "encoder" else ctx.enter(role="entangler", origin=(*ctx.origin, "entangle"))
         spec = gates.lookup(name)
@@ -277,7 +297,9 @@ class OperationsMixin:
             name = value.name if isinstance(value, TopologyRef) else expr.id  # type: ignore[union-attr]
             return self.run_topology(name, (), n, ctx, expr.span)
         if isinstance(expr, s.Call):
-            return self.run_topology(expr.func.id, expr.args, n, ctx, expr.span)
+            bound = ctx.scope.lookup(expr.func.id)  # a block parameter such as topo=star
+            name = bound.name if isinstance(bound, TopologyRef) else expr.func.id
+            return self.run_topology(name, expr.args, n, ctx, expr.span)
         raise rep.error("unknown-topology", "expected a topology name or a list of pairs", expr.span)
 
     def _is_topology_name(self, expr: s.Expr, ctx: Ctx) -> bool:
@@ -313,7 +335,8 @@ class OperationsMixin:
         first = s.Arg(None, s.Int(n, span), span)
         scope = self.bind_arguments(name, topology.params, (first, *args), ctx, span)
         pairs: list[tuple[int, int]] = []
-        inner = ctx.enter(scope=scope, kind="topology", pairs=pairs, blocks=(*ctx.blocks, name))
+        call_site = ctx.call_site or span  # a failed require points at the user's entangle
+        inner = ctx.enter(scope=scope, kind="topology", pairs=pairs, blocks=(*ctx.blocks, name), call_site=call_site)
         if name in ctx.blocks:
             raise self.st.rep.error("recursive-block", f"topology '{name}' calls itself", span)
         self.exec_body(topology.body, inner)

@@ -165,12 +165,12 @@ def _token_diagnostic(source: Source, token: Token, code: str, message: str) -> 
     return Diagnostic(Severity.ERROR, code, message, span, ())
 
 
-def _describe_token(token: Token) -> str:
+def _unexpected(token: Token) -> str:
     if token.type == "$END":
-        return "the end of the file"
+        return "unexpected end of file"
     if token.type == "_NL":
-        return "the end of the line"
-    return f"'{token}'"
+        return "unexpected end of line"
+    return f"unexpected '{token}'"
 
 
 def _expected_names(expected: set[str] | frozenset[str], parser: Lark) -> list[str]:
@@ -207,7 +207,7 @@ def _syntax_diagnostic(source: Source, exc: UnexpectedInput, parser: Lark) -> Di
     assert isinstance(exc, UnexpectedToken)
     width = len(str(token)) if token is not None and token.type != "_NL" else 1
     span = Span(source, line, column, line, column + max(1, width))
-    message = f"unexpected {_describe_token(token)}" if token is not None else "syntax error"
+    message = _unexpected(token) if token is not None else "syntax error"
     expected = _expected_names(exc.expected, parser)
     first_word = source.line_text(line).strip().split(" ")[0]
     if first_word in ("elif", "else"):

@@ -44,7 +44,7 @@ class Reporter:
         """Record an error and return the Abort to raise (``raise rep.error(...)``)."""
         self._add(Diagnostic(Severity.ERROR, code, message, span, tuple(notes)))
         if self.error_count >= self.max_errors:
-            raise DreamError(self.diagnostics)
+            raise DreamError(sorted(self.diagnostics, key=_order))
         return Abort(message)
 
     def warning(self, code: str, message: str, span: Span | None, *notes: str) -> None:

@@ -37,14 +37,16 @@ def schedule_value(kind: str, args: tuple[float, ...], length: int, t: float) ->
     if kind == "constant":
         return args[0]
     if kind == "step":
-        return args[0] * args[1] ** (t // length)
+        return args[0] * math.pow(args[1], t // length)
     frac = min(max(t, 0.0), length) / length if length > 0 else 1.0
     if kind == "linear":
         return args[0] + (args[1] - args[0]) * frac
     if kind == "cosine":
         return args[1] + (args[0] - args[1]) * (1 + math.cos(math.pi * frac)) / 2
     if kind == "exponential":
-        return args[0] * args[1] ** (frac * length)
+        # The exponent is the clamped step itself (not frac * length, which rounding can make
+        # 6.999... and a negative ratio complex); math.pow raises ValueError rather than go complex.
+        return args[0] * math.pow(args[1], min(max(t, 0.0), length))
     if kind == "warmup":
         return args[0] * frac
     raise ValueError(f"unknown schedule {kind!r}")
@@ -55,7 +57,7 @@ _BINARY: dict[str, Callable[[float, float], float]] = {
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
+    "**": math.pow,  # a real result or ValueError, never a complex number
 }
 _FUNCS: dict[str, Callable[[float], float]] = {
     "sin": math.sin,
@@ -104,7 +106,11 @@ def evaluate(
 def resolve_depth(expr: ir.Expr, layer: int | None) -> ir.Expr:
     """Replace depth schedules by their value at ``layer`` (0 outside any layer)."""
     if isinstance(expr, DepthSchedule):
-        return ir.Num(schedule_value(expr.kind, expr.args, expr.length, layer or 0))
+        try:
+            value = schedule_value(expr.kind, expr.args, expr.length, layer or 0)
+        except (OverflowError, ValueError):
+            value = math.inf  # not a valid probability: the range checks report it
+        return ir.Num(value)
     if isinstance(expr, ir.Binary):
         return ir.Binary(expr.op, resolve_depth(expr.left, layer), resolve_depth(expr.right, layer))
     if isinstance(expr, ir.Neg):

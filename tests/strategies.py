@@ -102,6 +102,10 @@ def _opt(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
 
 # ---- statements ----
 
+_PATH_CHARS = st.characters(
+    codec="utf-8", categories=("L", "N", "P", "S", "Zs", "Cc"), exclude_characters="\n\r"
+)
+
 _EXPR = expressions(2)
 _SHAPE = _opt(st.lists(_EXPR, min_size=1, max_size=3).map(tuple))
 _GATES = st.lists(names(), min_size=1, max_size=3).map(tuple)
@@ -156,6 +160,7 @@ def _simple_stmts() -> st.SearchStrategy[s.Stmt]:
         st.builds(s.Encode, _call_stmts()),
         st.builds(s.Entangle, topology, _call_stmts()),
         st.builds(s.Pair, _EXPR, _EXPR),
+        st.builds(s.Require, _EXPR, st.text(_PATH_CHARS, max_size=12)),
         st.builds(
             s.DropoutStmt, targets, _opt(_GATES), _ASSIGNS, _opt(_EXPR), _opt(group_names),
             st.lists(group_names, max_size=2).map(tuple),
@@ -184,9 +189,6 @@ def _body_stmts(depth: int) -> st.SearchStrategy[s.Stmt]:
     return st.one_of(_simple_stmts(), _simple_stmts(), compound)
 
 
-_PATH_CHARS = st.characters(
-    codec="utf-8", categories=("L", "N", "P", "S", "Zs", "Cc"), exclude_characters="\n\r"
-)
 
 
 def _top_stmts() -> st.SearchStrategy[s.Stmt]:
@@ -264,8 +266,11 @@ class _Renderer:
             return "\n" + self.pick(("", "  ", "\t\t"))
         return "  " + self.comment() + "\n    "
 
-    def seq(self, parts: Sequence[str], trailing_ok: bool = True) -> str:
-        out = self.inner() + (self.opt() + "," + self.inner()).join(parts)
+    def seq(self, parts: Sequence[Callable[[], str]], trailing_ok: bool = True) -> str:
+        """Comma-separated parts inside brackets, each rendered in text order."""
+        out = self.inner()
+        for i, part in enumerate(parts):
+            out += part() if i == 0 else self.opt() + "," + self.inner() + part()
         if parts and trailing_ok and self.chance(20):
             out += self.opt() + ","
         return out + self.inner()
@@ -273,11 +278,13 @@ class _Renderer:
     # -- expressions --
 
     def expr(self, e: s.Expr, slot: int = RANGE, parens_ok: bool = True) -> str:
-        text = self.expr_core(e)
         extra = parens_ok and not isinstance(e, s.AllWires) and self.chance(8)
         if _prec(e) < slot or extra:
-            return "(" + self.inner() + text + self.inner() + ")"
-        return text
+            return "(" + self.inner() + self.expr_core(e) + self.inner() + ")"
+        return self.expr_core(e)
+
+    def lazy(self, e: s.Expr) -> Callable[[], str]:
+        return lambda: self.expr(e)
 
     def expr_core(self, e: s.Expr) -> str:
         if isinstance(e, s.Int):
@@ -316,22 +323,25 @@ class _Renderer:
         if isinstance(e, s.Call):
             return self.call(e.func.id, e.args)
         if isinstance(e, s.Index):
-            indices = self.seq([self.expr(i) for i in e.indices])
-            return self.expr(e.target, POSTFIX) + self.opt() + "[" + indices + "]"
+            target = self.expr(e.target, POSTFIX) + self.opt() + "["
+            return target + self.seq([self.lazy(i) for i in e.indices]) + "]"
         if isinstance(e, s.TupleExpr):
-            items = [self.expr(i) for i in e.items]
-            if len(items) == 1:
-                return "(" + self.inner() + items[0] + self.opt() + "," + self.inner() + ")"
-            return "(" + self.seq(items) + ")"
+            if len(e.items) == 1:
+                item = "(" + self.inner() + self.expr(e.items[0])
+                return item + self.opt() + "," + self.inner() + ")"
+            return "(" + self.seq([self.lazy(i) for i in e.items]) + ")"
         assert isinstance(e, s.ListExpr), e
-        return "[" + self.seq([self.expr(i) for i in e.items]) + "]"
+        return "[" + self.seq([self.lazy(i) for i in e.items]) + "]"
 
     def call(self, name: str, args: Sequence[s.Arg]) -> str:
-        parts = [
-            (a.name + self.opt() + "=" + self.opt() if a.name is not None else "") + self.expr(a.value)
-            for a in args
-        ]
-        return name + self.opt() + "(" + self.seq(parts) + ")"
+        return name + self.opt() + "(" + self.seq([self.lazy_arg(a) for a in args]) + ")"
+
+    def lazy_arg(self, a: s.Arg) -> Callable[[], str]:
+        def render() -> str:
+            key = a.name + self.opt() + "=" + self.opt() if a.name is not None else ""
+            return key + self.expr(a.value)
+
+        return render
 
     def wires(self, wires: s.Expr | None) -> str:
         return "" if wires is None else self.ws() + "on" + self.ws() + self.expr(wires)
@@ -357,14 +367,14 @@ class _Renderer:
         return text + self.wires(c.wires)
 
     def shape(self, shape: tuple[s.Expr, ...] | None) -> str:
-        return "" if shape is None else self.opt() + "[" + self.seq([self.expr(e) for e in shape]) + "]"
+        return "" if shape is None else self.opt() + "[" + self.seq([self.lazy(e) for e in shape]) + "]"
 
     def assigns(self, assigns: Sequence[s.Assign]) -> str:
         parts = [a.name + self.opt() + "=" + self.opt() + self.expr(a.value) for a in assigns]
-        return (self.opt() + "," + self.opt()).join(parts)
+        return "".join(p if i == 0 else self.opt() + "," + self.opt() + p for i, p in enumerate(parts))
 
     def gate_list(self, gates: Sequence[str]) -> str:
-        return "[" + self.seq(list(gates)) + "]"
+        return "[" + self.seq([lambda g=g: g for g in gates]) + "]"
 
     def keyword_stmt(self, k: s.Stmt) -> str | None:
         w = self.ws
@@ -379,6 +389,8 @@ class _Renderer:
             return "input" + w() + k.name + self.shape(k.shape)
         if isinstance(k, s.Pair):
             return "pair" + w() + self.expr(k.first) + self.opt() + "," + self.opt() + self.expr(k.second)
+        if isinstance(k, s.Require):
+            return "require" + w() + self.expr(k.condition) + self.opt() + "," + self.opt() + self.string(k.message)
         if isinstance(k, s.Encode):
             return "encode" + w() + self.call_stmt(k.call)
         if isinstance(k, s.Entangle):
@@ -417,12 +429,10 @@ class _Renderer:
         text = "noise" + self.ws() + k.channel
         if k.assigns:
             text += self.ws() + self.assigns(k.assigns)
-        # 'after each gate' is the default; leaving it out is fine unless the mode would then
-        # follow the channel name directly: 'noise c training' does not parse.
-        bare_mode = not k.assigns and k.wires is None and k.mode is not None
+        # 'after each gate' is the default, so the tree is the same with or without it.
         if k.placement == "layer":
             text += self.ws() + "after each layer".replace(" ", self.ws())
-        elif k.gates is not None or bare_mode or self.chance(50):
+        elif k.gates is not None or self.chance(50):
             text += self.ws() + "after each gate".replace(" ", self.ws())
             if k.gates is not None:
                 text += self.ws() + "of" + self.opt() + self.gate_list(k.gates)
@@ -455,18 +465,19 @@ class _Renderer:
         if isinstance(k, s.Measure):
             return self.measure(k)
         assert isinstance(k, s.Head), k
-        items = [
-            "dense" + self.ws() + self.expr(i.units) if isinstance(i, s.Dense) else i.name
-            for i in k.items
-        ]
+        items = [self.head_item(i) for i in k.items]
         return "head" + self.opt() + self.braces(items, depth)
+
+    def head_item(self, item: s.Dense | s.Activation) -> Callable[[], str]:
+        if isinstance(item, s.Activation):
+            return lambda: item.name
+        return lambda: "dense" + self.ws() + self.expr(item.units)
 
     def stmt(self, k: s.Stmt, depth: int) -> str:
         o, w = self.opt, self.ws
         if isinstance(k, (s.BlockDef, s.TopologyDef)):
-            parts = [p.name + (o() + "=" + o() + self.expr(p.default) if p.default else "") for p in k.params]
             kw = "block" if isinstance(k, s.BlockDef) else "topology"
-            text = kw + w() + k.name + o() + "(" + self.seq(parts) + ")"
+            text = kw + w() + k.name + o() + "(" + self.seq([self.lazy_param(p) for p in k.params]) + ")"
             if isinstance(k, s.BlockDef) and k.wires_name is not None:
                 text += w() + "on" + w() + k.wires_name
             return text + o() + self.body(k.body, depth)
@@ -489,6 +500,12 @@ class _Renderer:
                 text += o() + "else" + o() + self.body(k.orelse, depth)
             return text
         return self.simple(k, depth)
+
+    def lazy_param(self, p: s.ParamSpec) -> Callable[[], str]:
+        if p.default is None:
+            return lambda: p.name
+        default = p.default
+        return lambda: p.name + self.opt() + "=" + self.opt() + self.expr(default)
 
     # -- separators, bodies, files --
 
@@ -515,22 +532,26 @@ class _Renderer:
             return self.opt() + (";" + self.opt() if required or choice < 1 else "")
         return self.newline(depth)
 
-    def braces(self, items: Sequence[str], depth: int) -> str:
+    def braces(self, items: Sequence[Callable[[], str]], depth: int) -> str:
+        """``{ ... }`` around items rendered in text order, so comments are recorded in order."""
         text = "{" + self.gap(depth + 1, False)
-        text += "".join(item + self.gap(depth + 1, True) for item in items[:-1])
-        if items:
-            text += items[-1] + self.gap(depth, False)
+        for i, item in enumerate(items):
+            last = i == len(items) - 1
+            text += item()
+            text += self.gap(depth, False) if last else self.gap(depth + 1, True)
         return text + "}"
 
     def body(self, stmts: Sequence[s.Stmt], depth: int) -> str:
-        return self.braces([self.stmt(k, depth + 1) for k in stmts], depth)
+        return self.braces([self.later(k, depth + 1) for k in stmts], depth)
+
+    def later(self, k: s.Stmt, depth: int) -> Callable[[], str]:
+        return lambda: self.stmt(k, depth)
 
     def module(self, module: s.Module) -> str:
         text = self.gap(0, False)
-        items = [self.stmt(k, 0) for k in module.items]
-        text += "".join(item + self.gap(0, True) for item in items[:-1])
-        if items:
-            text += items[-1] + self.gap(0, False)
+        for i, k in enumerate(module.items):
+            text += self.stmt(k, 0)
+            text += self.gap(0, i < len(module.items) - 1)
         if self.chance(20):
             text += "  " + self.comment() if self.chance(50) else "\n" + self.comment()
         return text.replace("\n", "\r\n") if self.chance(10) else text

@@ -15,6 +15,7 @@ import pytest
 import dreamlang
 from dreamlang import cli_commands
 from dreamlang.cli import main
+from dreamlang.errorcodes import CODES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -128,7 +129,7 @@ def test_check_error_json(run: Run, files: Path, where: str) -> None:
     (diag,) = json.loads(err)
     assert diag["severity"] == "error"
     assert diag["line"] == 3 and isinstance(diag["column"], int)
-    assert diag["code"] in dreamlang.errorcodes.CODES
+    assert diag["code"] in CODES
 
 
 def test_warnings_only_exit_0(run: Run, files: Path) -> None:
@@ -281,6 +282,18 @@ def test_internal_error_exit_3(run: Run, files: Path, monkeypatch: pytest.Monkey
     )
     code, _, err = run("--debug", "ir", "tiny.dream")
     assert code == 3 and "Traceback" in err and "RuntimeError: boom" in err
+
+
+def test_broken_pipe_is_quiet(files: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(["ir", "tiny.dream"]) == 1
+    assert err.getvalue() == ""
 
 
 # ---- as a real process ----
