@@ -32,8 +32,14 @@ def parse(
     roots: Roots = None,
     stdlib_only: bool = False,
 ) -> ir.Program:
-    """Parse and check source text; relative imports resolve against the current directory."""
-    return _compile(Source(filename, text), None, limits, roots, stdlib_only)
+    """Parse and check source text.
+
+    Relative imports resolve against the folder of ``filename`` when it names a file (as if the
+    text had been read from there), and against the current directory for ``<string>``-style
+    names such as ``<stdin>``.
+    """
+    path = None if filename.startswith("<") else Path(filename)
+    return _compile(Source(filename, text), path, limits, roots, stdlib_only)
 
 
 def load(path: str | os.PathLike[str], *, limits: Limits | None = None, roots: Roots = None, stdlib_only: bool = False) -> ir.Program:

@@ -12,6 +12,8 @@ __all__ = [
     "format_expr",
     "format_string",
     "format_wires",
+    "head_item_text",
+    "int_text",
     "precedence",
     "simple_stmt_text",
 ]
@@ -21,6 +23,7 @@ RANGE, OR, AND, NOT, COMPARE, SUM, PRODUCT, UNARY, POWER, POSTFIX, ATOM = range(
 
 _BINARY = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "//": PRODUCT, "%": PRODUCT}
 _ALL_FIRST = re.compile(r"all(?![A-Za-z0-9_])")
+_SMALL_INT = 10**4000
 
 
 def precedence(expr: s.Expr) -> int:
@@ -74,6 +77,17 @@ def format_expr(expr: s.Expr) -> str:
     return done[id(expr)]
 
 
+def int_text(value: int) -> str:
+    """str(value) for any number of digits (Python refuses str() of more than 4300 digits)."""
+    if value < 0:
+        return "-" + int_text(-value)
+    if value < _SMALL_INT:
+        return str(value)
+    half = int(value.bit_length() * 0.30103) // 2  # about half the decimal digits
+    high, low = divmod(value, 10**half)
+    return int_text(high) + int_text(low).rjust(half, "0")
+
+
 def _wrap(text: str, child: s.Expr, slot: int) -> str:
     return f"({text})" if precedence(child) < slot else text
 
@@ -83,7 +97,7 @@ Sub = Callable[[s.Expr, int], str]
 
 def _render(node: s.Expr, sub: Sub) -> str:
     if isinstance(node, s.Int):
-        return str(node.value)
+        return int_text(node.value)
     if isinstance(node, s.Float):
         return node.text or repr(node.value)
     if isinstance(node, s.Name):

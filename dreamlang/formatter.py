@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from dreamlang import syntax as s
 from dreamlang.diagnostics import Source
-from dreamlang.format_exprs import format_expr, format_wires, head_item_text, simple_stmt_text
+from dreamlang.format_exprs import format_expr, head_item_text, simple_stmt_text
 from dreamlang.limits import Limits
 from dreamlang.parser import parse_module
 
-__all__ = ["format_expr", "format_module", "format_source", "format_wires"]
+__all__ = ["format_expr", "format_module", "format_source"]
 
 Pos = tuple[int, int]  # (line, column), 1-based, as in spans
 _NOWHERE: Pos = (0, 0)  # for nodes built without spans

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,79 +26,72 @@ __all__ = [
 T = TypeVar("T")
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
-# Every word the grammar spells out, plus the noise modes: never used as a generated name.
-KEYWORDS = frozenset(re.findall(r'"([a-z]+)"', grammar_text())) | {"training", "always"}
+# Every word the grammar spells out (keywords, noise modes): never used as a generated name.
+KEYWORDS = frozenset(re.findall(r'"([a-z]+)"', grammar_text()))
 
 _POOL = ("a", "b", "x", "n", "q", "w", "l", "pi", "theta", "rx", "cnot", "layer_1", "_t", "Z")
-_NAME = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True).filter(
-    lambda n: n not in KEYWORDS
+_NAMES = st.one_of(
+    st.sampled_from(_POOL),
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True).filter(
+        lambda n: n not in KEYWORDS
+    ),
 )
 
 
 def names() -> st.SearchStrategy[str]:
     """Identifiers that are a NAME token everywhere (no keywords)."""
-    return st.one_of(st.sampled_from(_POOL), _NAME)
-
-
-# ---- expressions ----
-
-_BINARY_OPS = ("+", "-", "*", "/", "//", "%", "**")
-_COMPARE_OPS = ("==", "!=", "<=", ">=", "<", ">")
-
-
-@st.composite
-def _floats(draw: Draw) -> s.Float:
-    whole = draw(st.from_regex(r"[0-9]{1,3}", fullmatch=True))
-    frac = draw(st.one_of(st.just(""), st.from_regex(r"\.[0-9]{1,3}", fullmatch=True)))
-    exp = draw(st.from_regex(r"[eE][+-]?[0-9]{1,2}", fullmatch=True))
-    if frac and draw(st.booleans()):
-        exp = ""
-    text = whole + frac + exp
-    return s.Float(float(text), text)
-
-
-def _atoms() -> st.SearchStrategy[s.Expr]:
-    return st.one_of(
-        st.integers(0, 10**6).map(s.Int),
-        _floats(),
-        names().map(s.Name),
-    )
-
-
-def _args(depth: int) -> st.SearchStrategy[tuple[s.Arg, ...]]:
-    arg = st.builds(s.Arg, st.one_of(st.none(), names()), expressions(depth))
-    return st.lists(arg, max_size=3).map(tuple)
-
-
-@st.composite
-def expressions(draw: Draw, depth: int = 3) -> s.Expr:
-    """Any expression the grammar can spell (AllWires only appears as a wire list)."""
-    if depth <= 0 or draw(st.integers(0, 3)) == 0:
-        return draw(_atoms())  # type: ignore[no-any-return]
-    sub = expressions(depth - 1)
-    some = st.lists(sub, min_size=1, max_size=3).map(tuple)
-    kind = draw(st.sampled_from("unary binary compare boolop not call index tuple list range".split()))
-    options: dict[str, st.SearchStrategy[Any]] = {
-        "unary": st.builds(s.Unary, st.sampled_from("-+"), sub),
-        "binary": st.builds(s.Binary, st.sampled_from(_BINARY_OPS), sub, sub),
-        "compare": st.builds(s.Compare, st.sampled_from(_COMPARE_OPS), sub, sub),
-        "boolop": st.builds(s.BoolOp, st.sampled_from(("and", "or")), sub, sub),
-        "not": st.builds(s.Not, sub),
-        "call": st.builds(s.Call, names().map(s.Name), _args(depth - 1)),
-        "index": st.builds(s.Index, sub, some),
-        "tuple": st.builds(s.TupleExpr, some),
-        "list": st.builds(s.ListExpr, st.lists(sub, max_size=3).map(tuple)),
-        "range": st.builds(s.Range, sub, sub, st.one_of(st.none(), sub)),
-    }
-    return draw(options[kind])  # type: ignore[no-any-return]
-
-
-def _wires() -> st.SearchStrategy[s.Expr]:
-    return st.one_of(st.builds(s.AllWires), expressions(2))
+    return _NAMES
 
 
 def _opt(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
     return st.one_of(st.none(), strategy)
+
+
+def _tuples(
+    strategy: st.SearchStrategy[T], low: int, high: int
+) -> st.SearchStrategy[tuple[T, ...]]:
+    return st.lists(strategy, min_size=low, max_size=high).map(tuple)
+
+
+# ---- expressions (every strategy is built once: Hypothesis validates each new one) ----
+
+_BINARY_OPS = ("+", "-", "*", "/", "//", "%", "**")
+_COMPARE_OPS = ("==", "!=", "<=", ">=", "<", ">")
+_FLOAT_TEXT = st.from_regex(
+    r"[0-9]{1,3}\.[0-9]{1,3}([eE][+-]?[0-9]{1,2})?|[0-9]{1,3}[eE][+-]?[0-9]{1,2}", fullmatch=True
+)
+_ATOMS: st.SearchStrategy[s.Expr] = st.one_of(
+    st.integers(0, 10**6).map(s.Int),
+    _FLOAT_TEXT.map(lambda text: s.Float(float(text), text)),
+    _NAMES.map(s.Name),
+)
+
+
+@functools.cache
+def _args(depth: int) -> st.SearchStrategy[tuple[s.Arg, ...]]:
+    return _tuples(st.builds(s.Arg, _opt(_NAMES), expressions(depth)), 0, 3)
+
+
+@functools.cache
+def expressions(depth: int = 3) -> st.SearchStrategy[s.Expr]:
+    """Any expression the grammar can spell, nested up to ``depth`` (no AllWires)."""
+    if depth <= 0:
+        return _ATOMS
+    sub = expressions(depth - 1)
+    some = _tuples(sub, 1, 3)
+    compound = st.one_of(
+        st.builds(s.Unary, st.sampled_from("-+"), sub),
+        st.builds(s.Binary, st.sampled_from(_BINARY_OPS), sub, sub),
+        st.builds(s.Compare, st.sampled_from(_COMPARE_OPS), sub, sub),
+        st.builds(s.BoolOp, st.sampled_from(("and", "or")), sub, sub),
+        st.builds(s.Not, sub),
+        st.builds(s.Call, _NAMES.map(s.Name), _args(depth - 1)),
+        st.builds(s.Index, sub, some),
+        st.builds(s.TupleExpr, some),
+        st.builds(s.ListExpr, _tuples(sub, 0, 3)),
+        st.builds(s.Range, sub, sub, _opt(sub)),
+    )
+    return st.one_of(_ATOMS, compound)
 
 
 # ---- statements ----
@@ -105,113 +99,125 @@ def _opt(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
 _PATH_CHARS = st.characters(
     codec="utf-8", categories=("L", "N", "P", "S", "Zs", "Cc"), exclude_characters="\n\r"
 )
-
+_TEXT = st.text(_PATH_CHARS, max_size=12)
 _EXPR = expressions(2)
-_SHAPE = _opt(st.lists(_EXPR, min_size=1, max_size=3).map(tuple))
-_GATES = st.lists(names(), min_size=1, max_size=3).map(tuple)
-_ASSIGNS = st.lists(st.builds(s.Assign, names(), _EXPR), max_size=2).map(tuple)
-_PAULI = st.lists(
-    st.builds(s.PauliFactor, st.one_of(st.sampled_from(("Z", "X0", "Y12")), names()), _opt(_EXPR)),
-    min_size=1,
-    max_size=3,
-).map(tuple)
+_WIRES = st.one_of(st.builds(s.AllWires), _EXPR)
+_SHAPE = _opt(_tuples(_EXPR, 1, 3))
+_GATES = _tuples(_NAMES, 1, 3)
+_ASSIGNS = _tuples(st.builds(s.Assign, _NAMES, _EXPR), 0, 2)
+_PAULI = _tuples(
+    st.builds(s.PauliFactor, st.one_of(st.sampled_from(("Z", "X0", "Y12")), _NAMES), _opt(_EXPR)),
+    1,
+    3,
+)
+_CALL_STMTS = st.builds(s.CallStmt, _NAMES, _opt(_args(2)), _opt(_WIRES))
+_NOISE = st.one_of(
+    st.builds(
+        s.NoiseStmt,
+        _NAMES,
+        _ASSIGNS,
+        st.just("layer"),
+        st.none(),
+        _opt(_WIRES),
+        _opt(st.sampled_from(("training", "always"))),
+    ),
+    st.builds(
+        s.NoiseStmt,
+        _NAMES,
+        _ASSIGNS,
+        st.just("gate"),
+        _opt(_GATES),
+        _opt(_WIRES),
+        _opt(st.sampled_from(("training", "always"))),
+    ),
+)
+_MEASURE = st.one_of(
+    st.builds(s.Measure, st.sampled_from(("expval", "var")), _PAULI, _opt(_WIRES), st.none()),
+    st.builds(s.Measure, st.just("probs"), st.none(), _opt(_WIRES), st.none()),
+    st.builds(s.Measure, st.just("sample"), _opt(_PAULI), _opt(_WIRES), _opt(_EXPR)),
+)
+_TOPOLOGY = st.one_of(
+    _NAMES.map(s.Name),
+    st.builds(s.Call, _NAMES.map(s.Name), _args(2)),
+    st.builds(s.ListExpr, _tuples(_EXPR, 0, 3)),
+)
+_GROUP_NAMES = st.one_of(_NAMES, st.just("layer"))
+_DROPOUT = st.builds(
+    s.DropoutStmt,
+    st.sampled_from(("rotations", "entangling", "gates", "all")),
+    _opt(_GATES),
+    _ASSIGNS,
+    _opt(_EXPR),
+    _opt(_GROUP_NAMES),
+    _tuples(_GROUP_NAMES, 0, 2),
+)
+_HEAD_ITEMS = st.one_of(
+    st.builds(s.Dense, _EXPR), _NAMES.filter(lambda n: n != "dense").map(s.Activation)
+)
+_SIMPLE: st.SearchStrategy[s.Stmt] = st.one_of(
+    st.builds(s.Qubits, _EXPR),
+    st.builds(s.InputDecl, _NAMES, _SHAPE),
+    st.builds(s.ParamDecl, _NAMES, _SHAPE, _opt(st.builds(s.Call, _NAMES.map(s.Name), _args(2)))),
+    st.builds(s.ConstStmt, _NAMES, _EXPR),
+    st.builds(s.LetStmt, _NAMES, _EXPR),
+    _CALL_STMTS,
+    st.builds(s.Encode, _CALL_STMTS),
+    st.builds(s.Entangle, _TOPOLOGY, _CALL_STMTS),
+    st.builds(s.Pair, _EXPR, _EXPR),
+    st.builds(s.Require, _EXPR, _TEXT),
+    _DROPOUT,
+    _NOISE,
+    _MEASURE,
+    st.builds(s.Head, _tuples(_HEAD_ITEMS, 0, 3)),
+)
 
 
-def _call_stmts() -> st.SearchStrategy[s.CallStmt]:
-    return st.builds(s.CallStmt, names(), _opt(_args(2)), _opt(_wires()))
-
-
-@st.composite
-def _noise(draw: Draw) -> s.NoiseStmt:
-    placement = draw(st.sampled_from(("layer", "gate", "gate-of")))
-    gates = draw(_GATES) if placement == "gate-of" else None
-    real = "layer" if placement == "layer" else "gate"
-    mode = draw(_opt(st.sampled_from(("training", "always"))))
-    return s.NoiseStmt(draw(names()), draw(_ASSIGNS), real, gates, draw(_opt(_wires())), mode)
-
-
-@st.composite
-def _measure(draw: Draw) -> s.Measure:
-    kind = draw(st.sampled_from(("expval", "var", "probs", "sample")))
-    word = None if kind == "probs" else draw(_PAULI if kind != "sample" else _opt(_PAULI))
-    shots = draw(_opt(_EXPR)) if kind == "sample" else None
-    return s.Measure(kind, word, draw(_opt(_wires())), shots)
-
-
-def _simple_stmts() -> st.SearchStrategy[s.Stmt]:
-    topology = st.one_of(
-        names().map(s.Name),
-        st.builds(s.Call, names().map(s.Name), _args(2)),
-        st.builds(s.ListExpr, st.lists(_EXPR, max_size=3).map(tuple)),
-    )
-    targets = st.sampled_from(("rotations", "entangling", "gates", "all"))
-    group_names = st.one_of(names(), st.just("layer"))
-    head_items = st.one_of(
-        st.builds(s.Dense, _EXPR),
-        names().filter(lambda n: n != "dense").map(s.Activation),
-    )
-    return st.one_of(
-        st.builds(s.Qubits, _EXPR),
-        st.builds(s.InputDecl, names(), _SHAPE),
-        st.builds(s.ParamDecl, names(), _SHAPE, _opt(st.builds(s.Call, names().map(s.Name), _args(2)))),
-        st.builds(s.ConstStmt, names(), _EXPR),
-        st.builds(s.LetStmt, names(), _EXPR),
-        _call_stmts(),
-        st.builds(s.Encode, _call_stmts()),
-        st.builds(s.Entangle, topology, _call_stmts()),
-        st.builds(s.Pair, _EXPR, _EXPR),
-        st.builds(s.Require, _EXPR, st.text(_PATH_CHARS, max_size=12)),
-        st.builds(
-            s.DropoutStmt, targets, _opt(_GATES), _ASSIGNS, _opt(_EXPR), _opt(group_names),
-            st.lists(group_names, max_size=2).map(tuple),
-        ),
-        _noise(),
-        _measure(),
-        st.builds(s.Head, st.lists(head_items, max_size=3).map(tuple)),
-    )
-
-
+@functools.cache
 def _bodies(depth: int) -> st.SearchStrategy[tuple[s.Stmt, ...]]:
-    return st.lists(_body_stmts(depth), max_size=4).map(tuple)
-
-
-def _body_stmts(depth: int) -> st.SearchStrategy[s.Stmt]:
+    """Statement lists for a body, with bodies nested up to ``depth`` more levels."""
     if depth <= 0:
-        return _simple_stmts()
+        return _tuples(_SIMPLE, 0, 4)
     body = _bodies(depth - 1)
-    branch = st.tuples(_EXPR, body)
     compound = st.one_of(
-        st.builds(s.Repeat, _EXPR, _opt(names()), body),
-        st.builds(s.For, names(), _EXPR, body),
+        st.builds(s.Repeat, _EXPR, _opt(_NAMES), body),
+        st.builds(s.For, _NAMES, _EXPR, body),
         st.builds(s.Layer, body),
-        st.builds(s.If, st.lists(branch, min_size=1, max_size=3).map(tuple), _opt(body)),
+        st.builds(s.If, _tuples(st.tuples(_EXPR, body), 1, 3), _opt(body)),
     )
-    return st.one_of(_simple_stmts(), _simple_stmts(), compound)
+    return _tuples(st.one_of(_SIMPLE, _SIMPLE, compound), 0, 4)
 
 
-
-
-def _top_stmts() -> st.SearchStrategy[s.Stmt]:
-    params = st.lists(st.builds(s.ParamSpec, names(), _opt(_EXPR)), max_size=3).map(tuple)
-    return st.one_of(
-        st.builds(s.Import, st.text(_PATH_CHARS, max_size=12)),
-        st.builds(s.ConstStmt, names(), _EXPR),
-        st.builds(s.BlockDef, names(), params, _opt(names()), _bodies(2)),
-        st.builds(s.TopologyDef, names(), params, _bodies(1)),
-        st.builds(s.ModelDef, names(), _bodies(2)),
-    )
+_PARAMS = _tuples(st.builds(s.ParamSpec, _NAMES, _opt(_EXPR)), 0, 3)
+_TOP: st.SearchStrategy[s.Stmt] = st.one_of(
+    st.builds(s.Import, _TEXT),
+    st.builds(s.ConstStmt, _NAMES, _EXPR),
+    st.builds(s.BlockDef, _NAMES, _PARAMS, _opt(_NAMES), _bodies(2)),
+    st.builds(s.TopologyDef, _NAMES, _PARAMS, _bodies(1)),
+    st.builds(s.ModelDef, _NAMES, _bodies(2)),
+)
+_MODULES = _tuples(_TOP, 0, 4).map(s.Module)
 
 
 def modules() -> st.SearchStrategy[s.Module]:
     """Random syntax trees of whole files (without spans or comments)."""
-    return st.lists(_top_stmts(), max_size=4).map(lambda items: s.Module(tuple(items)))
+    return _MODULES
 
 
 # ---- rendering: the same tree, written with random layout, parentheses and comments ----
 
 RANGE, OR, AND, NOT, COMPARE, SUM, PRODUCT, UNARY, POWER, POSTFIX, ATOM = range(1, 12)
 _OP_PREC = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "//": PRODUCT, "%": PRODUCT}
-_COMMENT_CHARS = st.characters(codec="utf-8", exclude_characters="\n")
+_COMMENT_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\n"), max_size=8)
+_PERCENT, _TENTHS, _UP_TO_3 = st.integers(0, 99), st.integers(0, 9), st.integers(0, 3)
+
+
+def _constant(text: str) -> Callable[[], str]:
+    return lambda: text
+
+
+@functools.cache
+def _sampled(options: tuple[T, ...]) -> st.SearchStrategy[T]:
+    return st.sampled_from(options)
 
 
 def _prec(e: s.Expr) -> int:
@@ -240,13 +246,13 @@ class _Renderer:
     # -- random bits --
 
     def pick(self, options: Sequence[T]) -> T:
-        return self.draw(st.sampled_from(options))  # type: ignore[no-any-return]
+        return self.draw(_sampled(tuple(options)))  # type: ignore[no-any-return]
 
     def chance(self, percent: int) -> bool:
-        return self.draw(st.integers(0, 99)) < percent  # type: ignore[no-any-return]
+        return self.draw(_PERCENT) < percent  # type: ignore[no-any-return]
 
     def comment(self) -> str:
-        text = "#" + self.draw(st.text(_COMMENT_CHARS, max_size=8))
+        text = "#" + str(self.draw(_COMMENT_TEXT))
         self.comments.append(text.rstrip())
         return text
 
@@ -259,7 +265,7 @@ class _Renderer:
 
     def inner(self) -> str:
         """Layout inside brackets, where newlines and comments are free."""
-        choice = self.draw(st.integers(0, 9))
+        choice = self.draw(_TENTHS)
         if choice < 6:
             return self.opt()
         if choice < 8:
@@ -367,14 +373,20 @@ class _Renderer:
         return text + self.wires(c.wires)
 
     def shape(self, shape: tuple[s.Expr, ...] | None) -> str:
-        return "" if shape is None else self.opt() + "[" + self.seq([self.lazy(e) for e in shape]) + "]"
+        return (
+            ""
+            if shape is None
+            else self.opt() + "[" + self.seq([self.lazy(e) for e in shape]) + "]"
+        )
 
     def assigns(self, assigns: Sequence[s.Assign]) -> str:
         parts = [a.name + self.opt() + "=" + self.opt() + self.expr(a.value) for a in assigns]
-        return "".join(p if i == 0 else self.opt() + "," + self.opt() + p for i, p in enumerate(parts))
+        return "".join(
+            p if i == 0 else self.opt() + "," + self.opt() + p for i, p in enumerate(parts)
+        )
 
     def gate_list(self, gates: Sequence[str]) -> str:
-        return "[" + self.seq([lambda g=g: g for g in gates]) + "]"
+        return "[" + self.seq([_constant(g) for g in gates]) + "]"
 
     def keyword_stmt(self, k: s.Stmt) -> str | None:
         w = self.ws
@@ -388,9 +400,25 @@ class _Renderer:
         if isinstance(k, s.InputDecl):
             return "input" + w() + k.name + self.shape(k.shape)
         if isinstance(k, s.Pair):
-            return "pair" + w() + self.expr(k.first) + self.opt() + "," + self.opt() + self.expr(k.second)
+            return (
+                "pair"
+                + w()
+                + self.expr(k.first)
+                + self.opt()
+                + ","
+                + self.opt()
+                + self.expr(k.second)
+            )
         if isinstance(k, s.Require):
-            return "require" + w() + self.expr(k.condition) + self.opt() + "," + self.opt() + self.string(k.message)
+            return (
+                "require"
+                + w()
+                + self.expr(k.condition)
+                + self.opt()
+                + ","
+                + self.opt()
+                + self.string(k.message)
+            )
         if isinstance(k, s.Encode):
             return "encode" + w() + self.call_stmt(k.call)
         if isinstance(k, s.Entangle):
@@ -477,7 +505,15 @@ class _Renderer:
         o, w = self.opt, self.ws
         if isinstance(k, (s.BlockDef, s.TopologyDef)):
             kw = "block" if isinstance(k, s.BlockDef) else "topology"
-            text = kw + w() + k.name + o() + "(" + self.seq([self.lazy_param(p) for p in k.params]) + ")"
+            text = (
+                kw
+                + w()
+                + k.name
+                + o()
+                + "("
+                + self.seq([self.lazy_param(p) for p in k.params])
+                + ")"
+            )
             if isinstance(k, s.BlockDef) and k.wires_name is not None:
                 text += w() + "on" + w() + k.wires_name
             return text + o() + self.body(k.body, depth)
@@ -512,7 +548,7 @@ class _Renderer:
     def filler(self, depth: int) -> str:
         """Blank lines and own-line comments after a newline; ends with the next indentation."""
         out = ""
-        for _ in range(self.draw(st.integers(0, 3))):
+        for _ in range(self.draw(_UP_TO_3)):
             if self.chance(50):
                 out += self.pick(("", "   ", "\t")) + "\n"
             else:
@@ -527,7 +563,7 @@ class _Renderer:
         return text + self.pick(("\n", "\n", "\n\n")) + self.filler(depth)
 
     def gap(self, depth: int, required: bool) -> str:
-        choice = self.draw(st.integers(0, 9))
+        choice = self.draw(_TENTHS)
         if choice < 2 or (choice < 4 and not required):
             return self.opt() + (";" + self.opt() if required or choice < 1 else "")
         return self.newline(depth)

@@ -3,7 +3,7 @@
 Two Hypothesis properties feed dreamlang.parse: texts generated from the grammar itself
 (hypothesis.extra.lark) and the shipped examples and standard library with tokens and
 characters deleted, duplicated, swapped and inserted. Under the "ci" profile (200 examples a
-property by default) they run 1,200 + 800 examples. Hand-written cases cover deep nesting and
+property by default) they run 600 + 1,400 examples. Hand-written cases cover deep nesting and
 numeric edge cases, each with the exact diagnostic expected.
 """
 
@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.lark import from_lark
+from hypothesis.extra.lark import LarkStrategy, get_terminal_names
 from lark import Lark
+from lark.grammar import Terminal
 
 import dreamlang
 from dreamlang.diagnostics import DreamError, render_json
@@ -30,9 +31,9 @@ from dreamlang.errorcodes import CODES
 from dreamlang.parser import grammar_text
 
 REPO = Path(__file__).resolve().parent.parent
-# The profile's example count, scaled: 1,200 generated and 800 mutated programs under "ci".
-GENERATED_EXAMPLES = 6 * settings.default.max_examples
-MUTATED_EXAMPLES = 4 * settings.default.max_examples
+# The profile's example count, scaled: 600 generated and 1,400 mutated programs under "ci".
+GENERATED_EXAMPLES = 3 * settings.default.max_examples
+MUTATED_EXAMPLES = 7 * settings.default.max_examples
 SECONDS_PER_EXAMPLE = 20  # generous for a 2-core CI machine; a hang fails instead of stalling
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
@@ -84,6 +85,10 @@ _NAMES = (
     "uniform normal zeros softmax relu sigmoid rotations entangling gates encoders "
     "angle_embedding basic_entangler_layers superposition ring full linear star circular"
 ).split()
+_SMALL_INTS = [str(n) for n in range(10)] * 4
+_BIG_INTS = ["64", "65", "1000000000", "9223372036854775807"]
+_FLOATS = ["0.5", "0.0", "1.0", "0.25", "0.01", "2.5e3", "1e400", "1e-400", "3.14159"]
+_PATHS = ["std/ansatz.dream", "std/topologies.dream", "std/nope.dream", "../x.dream", "a\\tb"]
 
 
 def _spaced(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -97,17 +102,13 @@ def _terminal_strategies(grammar: Lark) -> dict[str, st.SearchStrategy[str]]:
         for t in grammar.terminals
         if t.pattern.type == "str" and _KEYWORD.fullmatch(t.pattern.value)
     }
+    words = {t.pattern.value for t in grammar.terminals}
     identifier = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True)
-    words = {n for n in explicit} | {t.pattern.value for t in grammar.terminals}
-    explicit["NAME"] = _spaced(
-        st.one_of(st.sampled_from(_NAMES), identifier.filter(lambda n: n not in words))
-    )
-    big = ["64", "65", "1000000000", "9223372036854775807", "9223372036854775808", "9" * 101]
-    explicit["INT"] = _spaced(st.one_of(st.integers(0, 9).map(str), st.sampled_from(big)))
-    floats = ["0.5", "0.0", "1.0", "2.5e3", "1e400", "1e-400", "3.14159", "0.01"]
-    explicit["FLOAT"] = _spaced(st.sampled_from(floats))
-    paths = ["std/ansatz.dream", "std/topologies.dream", "std/nope.dream", "../x.dream", "a\\tb"]
-    explicit["STRING"] = _spaced(st.sampled_from(paths).map(lambda p: f'"{p}"'))
+    names = st.one_of(st.sampled_from(_NAMES), identifier.filter(lambda n: n not in words))
+    explicit["NAME"] = _spaced(names)
+    explicit["INT"] = _spaced(st.sampled_from(_SMALL_INTS + _BIG_INTS))
+    explicit["FLOAT"] = _spaced(st.sampled_from(_FLOATS))
+    explicit["STRING"] = _spaced(st.sampled_from(_PATHS).map(lambda p: f'"{p}"'))
     explicit["_NL"] = st.sampled_from(["\n", "\n    ", "\r\n", "\n\n"])
     explicit["WS"] = st.sampled_from([" ", "\t"])
     explicit["COMMENT"] = st.just(" ")  # a real comment would swallow the rest of its line
@@ -115,17 +116,63 @@ def _terminal_strategies(grammar: Lark) -> dict[str, st.SearchStrategy[str]]:
     return explicit
 
 
-def _generation_grammar() -> Lark:
-    # Without the post-lexer of the real parser: generation only needs the rules and terminals.
-    return Lark(grammar_text(), parser="lalr", lexer="contextual")
+class GrammarStrategy(LarkStrategy):
+    """What ``from_lark`` draws, made subcritical: deeper rules tend to their shortest expansion.
+
+    Expanded uniformly, this grammar's rules recurse more often than they end (a product is a
+    longer product 4 times in 5), so most of plain from_lark's draws overrun Hypothesis' depth
+    limit and are thrown away. Here a rule at depth d takes its shortest expansion (never a
+    recursive one) with probability d / budget, and otherwise draws as from_lark does.
+    """
+
+    def __init__(self, grammar: Lark, start: str, budget: int = 14):
+        compiled = grammar.grammar.compile([start], ())
+        reachable = get_terminal_names(*compiled)
+        explicit = {k: v for k, v in _terminal_strategies(grammar).items() if k in reachable}
+        super().__init__(grammar, start, explicit, st.characters(codec="utf-8"))
+        self.budget = budget
+        self.depth = 0
+        self.shortest = {k: v.elements[0] for k, v in self.nonterminal_strategies.items()}
+
+    def draw_symbol(self, data: Any, symbol: Any, draw_state: list[str]) -> None:
+        deep = not isinstance(symbol, Terminal) and data.draw_boolean(self.depth / self.budget)
+        if deep:
+            for part in self.shortest[symbol.name]:
+                self.draw_symbol(data, part, draw_state)
+            return
+        self.depth += 1
+        try:
+            super().draw_symbol(data, symbol, draw_state)
+        finally:
+            self.depth -= 1
 
 
-GRAMMAR = _generation_grammar()
-GENERATED = from_lark(GRAMMAR, explicit=_terminal_strategies(GRAMMAR))
+# Generation needs the rules and terminals only: no post-lexer, no callbacks.
+GRAMMAR = Lark(grammar_text(), parser="lalr", lexer="contextual", start=["start", "body"])
+_PRELUDE = "model m {\n    qubits 3\n    input x[3]\n    param theta[3, 3]\n"
+_CONTEXTS = [
+    ("model m ", ""),
+    (_PRELUDE + "    repeat 2 as l ", "\n    measure expval Z on all\n}\n"),
+    ("block b(a, k=1) on w ", "\n" + _PRELUDE + "    b(0.5) on [0, 1]\n}\n"),
+    ("topology t(n) ", "\n" + _PRELUDE + "    entangle t using cnot\n}\n"),
+]
+
+
+FILES = GrammarStrategy(GRAMMAR, "start")
+BODIES = GrammarStrategy(GRAMMAR, "body")
+
+
+@st.composite
+def generated_programs(draw: Any) -> str:
+    """A whole file from the grammar, or a body from it in a model, block or topology."""
+    if draw(st.booleans()):
+        return str(draw(FILES))
+    before, after = draw(st.sampled_from(_CONTEXTS))
+    return before + str(draw(BODIES)) + after
 
 
 @settings(max_examples=GENERATED_EXAMPLES, suppress_health_check=_HEALTH)
-@given(GENERATED)
+@given(generated_programs())
 def test_programs_generated_from_the_grammar(text: str) -> None:
     assert_parses_or_reports(text)
 
@@ -137,11 +184,9 @@ _TOKEN = re.compile(
     r"""|\*\*|//|\.\.|[=!<>]=|.""",
     re.DOTALL,
 )
-_EXTRA_TOKENS = (
-    "(", ")", "[", "]", "{", "}", ",", ";", "\n", " ", "\\\n", "-", "**", "/", "//", "%", "..",
-    "0", "-1", "1e400", "9223372036854775808", "9" * 120, "pi", "all", "on", "layer", "not",
-    "repeat", "if", "for", "elif", "else", "#", '"', "\x00", "\t", "é", "\ufeff", "$", "rott",
-)
+_EXTRA_WORDS = "( ) [ ] { } , ; - ** / // % .. 0 -1 1e400 9223372036854775808 pi all on not"
+_ODD_TOKENS = ("\n", " ", "\\\n", "9" * 120, '"', "\x00", "\t", "é", "\ufeff", "$", "#", "rott")
+_EXTRA_TOKENS = (*_EXTRA_WORDS.split(), *"layer repeat if for elif else".split(), *_ODD_TOKENS)
 
 
 def _seed_texts() -> list[str]:
@@ -226,7 +271,9 @@ def first_error(text: str, **options: Any) -> tuple[str, int, int]:
         # model '{' and 'rx(' are two brackets: the 255th '(' inside them is the 257th.
         pytest.param(MODEL.format("(" * DEEP + "1" + ")" * DEEP), (3, 8 + 254), id="parens"),
         pytest.param("const A = " + "[" * DEEP + "]" * DEEP, (1, 11 + 256), id="brackets"),
-        pytest.param("model m {\n" + "if 1 {\n" * DEEP + "}\n" * DEEP + "}\n", (257, 6), id="blocks"),
+        pytest.param(
+            "model m {\n" + "if 1 {\n" * DEEP + "}\n" * DEEP + "}\n", (257, 6), id="blocks"
+        ),
         # the model body is one level: the 256th minus is the 257th level
         pytest.param(MODEL.format("-" * DEEP + "1"), (3, 8 + 255), id="unary-minus"),
         pytest.param("const A = " + "not " * LONG + "1", (1, 11 + 4 * 256), id="not"),
@@ -321,6 +368,10 @@ def test_odd_strings_and_characters(text: str, code: str, position: tuple[int, i
 
 def test_huge_ranges_are_not_materialized() -> None:
     with time_limit(10):
-        assert first_error(MODEL.format("[1, 2, 3][0..10 ** 18][5]")) == ("index-out-of-bounds", 3, 18)
+        assert first_error(MODEL.format("[1, 2, 3][0..10 ** 18][5]")) == (
+            "index-out-of-bounds",
+            3,
+            18,
+        )
     with time_limit(10):
         assert first_error("const M = (0..10 ** 18)[0..10 ** 18]\n") == ("too-many-ops", 1, 25)
