@@ -59,7 +59,8 @@ def _apply(op: str, a: int | float, b: int | float) -> int | float:
     if op == "%":
         return a % b
     if isinstance(a, int) and isinstance(b, int) and b >= 0:
-        return a**b
+        power: int = a**b
+        return power
     return math.pow(a, b)
 
 
@@ -90,6 +91,7 @@ def _show(x: int | float) -> str:
 _SMALL = 32  # values of up to this many parts are measured again rather than remembered
 _REMEMBERED = 4096  # how many bigger values are remembered at a time
 Size = tuple[int, int]  # (depth, number of parts counted as a tree)
+_NESTED = (ListValue, TupleValue, Sym)
 
 
 def _node(value: object) -> object:
@@ -124,6 +126,10 @@ class ValueSizes:
     def measure(self, value: object) -> Size:
         """Depth and size of ``value``, iteratively (nothing here may recurse deeply)."""
         root = _node(value)
+        if isinstance(root, ListValue | TupleValue) and not any(
+            isinstance(item, _NESTED) for item in root.items
+        ):
+            return (2, 1 + len(root.items)) if root.items else (1, 1)  # the common flat list
         done: dict[int, Size] = {}
         stack = [root]
         while stack:

@@ -23,7 +23,9 @@ _ESCAPES = frozenset("\\'\"abfnrtv01234567xuUN")
 _INT_CHUNK = 4000
 
 
-def build_module(tree: Tree[Token], source: Source, comments: list[Token], limits: Limits) -> s.Module:
+def build_module(
+    tree: Tree[Token], source: Source, comments: list[Token], limits: Limits
+) -> s.Module:
     try:
         module = _Builder(source, limits).transform(tree)
     except VisitError as exc:  # Lark wraps what the rule methods raise
@@ -50,7 +52,7 @@ def _string_value(source: Source, token: Token) -> str:
         except (SyntaxError, ValueError):  # a truncated escape, an unknown name, a NUL
             value = None
     if not isinstance(value, str):
-        hint = "hint: escapes are \\\\ \\\" \\n \\t \\xHH \\uHHHH \\UHHHHHHHH \\N{NAME}"
+        hint = 'hint: escapes are \\\\ \\" \\n \\t \\xHH \\uHHHH \\UHHHHHHHH \\N{NAME}'
         span = _token_span(source, token)
         raise _error("syntax-error", "invalid string: a bad escape or character", span, hint)
     return value
@@ -61,7 +63,8 @@ def _int_value(text: str) -> int:
     if len(text) <= _INT_CHUNK:
         return int(text)
     half = len(text) // 2
-    return _int_value(text[:-half]) * 10**half + _int_value(text[-half:])
+    scale: int = 10**half
+    return _int_value(text[:-half]) * scale + _int_value(text[-half:])
 
 
 def _token_span(source: Source, token: Token) -> Span:
@@ -72,7 +75,7 @@ def _token_span(source: Source, token: Token) -> Span:
 
 
 @v_args(meta=True)
-class _Builder(Transformer_NonRecursive):
+class _Builder(Transformer_NonRecursive[Token, Any]):
     """One method per grammar rule; each returns a syntax node with its span."""
 
     def __init__(self, source: Source, limits: Limits):
@@ -181,7 +184,7 @@ class _Builder(Transformer_NonRecursive):
 
     def if_stmt(self, meta: Any, c: list[Any]) -> s.If:
         branches = [(c[0], c[1])] + [tuple(e) for e in c[2:-1]]
-        return s.If(tuple(branches), c[-1], self._span(meta))  # type: ignore[arg-type]
+        return s.If(tuple(branches), c[-1], self._span(meta))
 
     def elif_clause(self, meta: Any, c: list[Any]) -> tuple[Any, Any]:
         return (c[0], c[1])
@@ -303,12 +306,6 @@ class _Builder(Transformer_NonRecursive):
     def keyword(self, meta: Any, c: list[Any]) -> s.Arg:
         return s.Arg(str(c[0]), c[1], self._span(meta))
 
-    def tuple(self, meta: Any, c: list[Any]) -> s.TupleExpr:
-        return s.TupleExpr(tuple(x for x in c if x is not None), self._span(meta))
-
-    def list(self, meta: Any, c: list[Any]) -> s.ListExpr:
-        return s.ListExpr(tuple(x for x in c if x is not None), self._span(meta))
-
     def name(self, meta: Any, c: list[Any]) -> s.Name:
         return s.Name(str(c[0]), self._tspan(c[0]))
 
@@ -323,3 +320,10 @@ class _Builder(Transformer_NonRecursive):
             hint = "hint: raise the limit with --max-int-digits"
             raise _error("number-too-long", message, self._tspan(c[0]), hint)
         return s.Int(_int_value(text), self._tspan(c[0]))
+
+    # Last: below these, 'tuple' and 'list' in annotations would name the methods.
+    def tuple(self, meta: Any, c: list[Any]) -> s.TupleExpr:
+        return s.TupleExpr(tuple(x for x in c if x is not None), self._span(meta))
+
+    def list(self, meta: Any, c: list[Any]) -> s.ListExpr:
+        return s.ListExpr(tuple(x for x in c if x is not None), self._span(meta))

@@ -26,8 +26,15 @@ class Source:
     text: str
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
+        # Lines end at '\n' only, as the lexer counts them: str.splitlines() would also split at
+        # a form feed (which is whitespace here) or a vertical tab in a comment.
+        lines = self.text.split("\n")
+        return lines[line - 1].removesuffix("\r") if 0 < line <= len(lines) else ""
+
+    @property
+    def line_count(self) -> int:
+        """Lines that hold text: a final newline does not start another one."""
+        return self.text.count("\n") + (1 if self.text and not self.text.endswith("\n") else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +105,7 @@ class Diagnostic:
 
 def _quote(span: Span) -> list[str]:
     text = span.source.line_text(span.line).expandtabs(1)
-    if not text and span.line > len(span.source.text.splitlines()):
+    if not text and span.line > span.source.line_count:
         return []
     number = str(span.line)
     gutter = " " * (len(number) + 4)

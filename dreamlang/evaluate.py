@@ -11,7 +11,7 @@ from dreamlang import syntax as s
 from dreamlang.arith import ValueSizes, checked, fold_binary, fold_call, power_overflows
 from dreamlang.diagnostics import Span
 from dreamlang.limits import Limits
-from dreamlang.reporting import Abort, Reporter, did_you_mean
+from dreamlang.reporting import Reporter, did_you_mean
 from dreamlang.schedules import SCHEDULES
 from dreamlang.values import (
     ArrayRef,
@@ -31,6 +31,8 @@ from dreamlang.values import (
 __all__ = ["MATH_FUNCTIONS", "Evaluator", "Scope", "to_expr"]
 
 V = TypeVar("V", bound=Value)
+_SHORT = 8  # lists and tuples of up to this many plain items need no measuring
+_NESTED = (ListValue, TupleValue, Sym)
 
 MATH_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
 _HELPERS = ("len", "min", "max", "abs", "floor", "ceil")
@@ -104,6 +106,7 @@ class Evaluator:
         self.rep = rep
         self.limits = limits or Limits()
         self._sizes = ValueSizes()
+        self._short_ok = self.limits.max_nesting >= 2 and self.limits.max_ops > _SHORT
         self._op_names = op_names
         self._topologies = topologies
         self._known_ops: set[str] | None = None
@@ -145,8 +148,12 @@ class Evaluator:
             return value
         if isinstance(value, float) and value.is_integer():
             hint = f"hint: write {int(value)}, or use '//' for integer division"
-            raise self.rep.error("non-integer", f"{what} must be an integer, not {value!r}", span, hint)
-        raise self.rep.error("non-integer", f"{what} must be an integer, not {describe(value)}", span)
+            raise self.rep.error(
+                "non-integer", f"{what} must be an integer, not {value!r}", span, hint
+            )
+        raise self.rep.error(
+            "non-integer", f"{what} must be an integer, not {describe(value)}", span
+        )
 
     def scalar(self, expr: s.Expr, scope: Scope, what: str) -> int | float | Sym:
         value = self.eval(expr, scope)
@@ -154,7 +161,9 @@ class Evaluator:
             return value  # type: ignore[return-value]
         hint = "hint: index it, e.g. theta[0]" if isinstance(value, ArrayRef) else None
         notes = (hint,) if hint else ()
-        raise self.rep.error("type-error", f"{what} must be a number, not {describe(value)}", expr.span, *notes)
+        raise self.rep.error(
+            "type-error", f"{what} must be a number, not {describe(value)}", expr.span, *notes
+        )
 
     def bounded(self, value: V, span: Span) -> V:
         """``value``, if its depth and size are within the limits."""
@@ -172,7 +181,9 @@ class Evaluator:
     # ---- leaves ----
     def _int(self, expr: s.Int, scope: Scope) -> Value:
         if abs(expr.value) >= 2**63:
-            raise self.rep.error("integer-overflow", "integer literal outside the 64-bit range", expr.span)
+            raise self.rep.error(
+                "integer-overflow", "integer literal outside the 64-bit range", expr.span
+            )
         return expr.value
 
     def _float(self, expr: s.Float, scope: Scope) -> Value:
@@ -207,7 +218,9 @@ class Evaluator:
     def arith(self, op: str, left: Value, right: Value, span: Span) -> Value:
         if is_number(left) and is_number(right):
             if op == "**" and power_overflows(left, right):  # type: ignore[arg-type]
-                raise self.rep.error("integer-overflow", "integer power outside the 64-bit range", span)
+                raise self.rep.error(
+                    "integer-overflow", "integer power outside the 64-bit range", span
+                )
             result, code, message = fold_binary(op, left, right)  # type: ignore[arg-type]
             if code:
                 raise self.rep.error(code, message, span)
@@ -229,7 +242,9 @@ class Evaluator:
     def _concat(self, left: ListValue, right: ListValue, span: Span) -> Value:
         if len(left.items) + len(right.items) > self.limits.max_ops:
             message = f"a list of more than {self.limits.max_ops} items, over the limit"
-            raise self.rep.error("too-many-ops", message, span, "hint: raise the limit with --max-ops")
+            raise self.rep.error(
+                "too-many-ops", message, span, "hint: raise the limit with --max-ops"
+            )
         return self.bounded(ListValue(left.items + right.items), span)
 
     def _unary(self, expr: s.Unary, scope: Scope) -> Value:
@@ -245,7 +260,11 @@ class Evaluator:
     def _compare(self, expr: s.Compare, scope: Scope) -> Value:
         left, right = self.eval(expr.left, scope), self.eval(expr.right, scope)
         if expr.op in ("==", "!="):
-            equal = left == right if type(left) is type(right) or (is_number(left) and is_number(right)) else False
+            equal = (
+                left == right
+                if type(left) is type(right) or (is_number(left) and is_number(right))
+                else False
+            )
             return equal if expr.op == "==" else not equal
         if not (is_number(left) and is_number(right)):
             message = f"cannot compare {describe(left)} and {describe(right)} with '{expr.op}'"
@@ -286,8 +305,12 @@ class Evaluator:
             return self._helper(expr, name, args)
         hints = did_you_mean(name, (*MATH_FUNCTIONS, *_HELPERS, *SCHEDULES))
         if name in self.known_ops():
-            hints = (f"hint: '{name}' is a gate or block; apply it as a statement: {name}(...) on WIRES",)
-        raise self.rep.error("unknown-function", f"unknown function '{name}'", expr.func.span, *hints)
+            hints = (
+                f"hint: '{name}' is a gate or block; apply it as a statement: {name}(...) on WIRES",
+            )
+        raise self.rep.error(
+            "unknown-function", f"unknown function '{name}'", expr.func.span, *hints
+        )
 
     def _arity(self, expr: s.Call, name: str, args: list[Value], low: int, high: int) -> None:
         if not low <= len(args) <= high:
@@ -301,7 +324,9 @@ class Evaluator:
         if isinstance(arg, Sym):
             return self.bounded(Sym(ir.Call(name, arg.expr), arg.has_schedule), expr.span)
         if not is_number(arg):
-            raise self.rep.error("type-error", f"'{name}' needs a number, not {describe(arg)}", expr.span)
+            raise self.rep.error(
+                "type-error", f"'{name}' needs a number, not {describe(arg)}", expr.span
+            )
         result, code, message = fold_call(name, float(arg))  # type: ignore[arg-type]
         if code:
             raise self.rep.error(code, message, expr.span)
@@ -380,7 +405,9 @@ class Evaluator:
         if name == "constant":
             return values[0]
         if axis is None:
-            message = f"'{name}' needs its horizon: epochs=N (over training) or depth=N (over layers)"
+            message = (
+                f"'{name}' needs its horizon: epochs=N (over training) or depth=N (over layers)"
+            )
             raise self.rep.error("invalid-schedule", message, expr.span)
         if axis[1] <= 0:
             raise self.rep.error("invalid-schedule", f"'{axis[0]}' must be positive", expr.span)
@@ -399,7 +426,9 @@ class Evaluator:
             if isinstance(index, RangeValue) and not isinstance(value, ArrayRef):
                 value = self._slice(value, index, position.span)
                 continue
-            value = self.index_value(value, self.as_int(index, position.span, "an index"), position.span)
+            value = self.index_value(
+                value, self.as_int(index, position.span, "an index"), position.span
+            )
         return value
 
     def _slice(self, value: Value, index: RangeValue, span: Span) -> Value:
@@ -407,7 +436,9 @@ class Evaluator:
         for i in index.items():  # a huge range fails at its first index out of bounds, or here
             if len(items) == self.limits.max_ops:
                 message = f"a slice of more than {self.limits.max_ops} items, over the limit"
-                raise self.rep.error("too-many-ops", message, span, "hint: raise the limit with --max-ops")
+                raise self.rep.error(
+                    "too-many-ops", message, span, "hint: raise the limit with --max-ops"
+                )
             items.append(self.index_value(value, i, span))
         return self.bounded(ListValue(tuple(items)), span)
 
@@ -425,7 +456,9 @@ class Evaluator:
 
     def _index_slow(self, value: Value, expr: s.Index, indices: list[Value]) -> Value:
         for position, index in zip(expr.indices, indices, strict=True):
-            value = self.index_value(value, self.as_int(index, position.span, "an index"), position.span)
+            value = self.index_value(
+                value, self.as_int(index, position.span, "an index"), position.span
+            )
         return value
 
     def index_value(self, value: Value, index: int, span: Span) -> Value:
@@ -435,7 +468,9 @@ class Evaluator:
                 message = f"'{value.name}' has only {len(value.shape)} dimension(s)"
                 raise self.rep.error("index-out-of-bounds", message, span)
             if not 0 <= index < dims[0]:
-                message = f"index {index} is out of bounds for '{value.name}' dimension of size {dims[0]}"
+                message = (
+                    f"index {index} is out of bounds for '{value.name}' dimension of size {dims[0]}"
+                )
                 raise self.rep.error("index-out-of-bounds", message, span)
             prefix = (*value.prefix, index)
             if len(prefix) == len(value.shape):
@@ -445,27 +480,41 @@ class Evaluator:
         if isinstance(value, ListValue | TupleValue | RangeValue):
             items = value.items() if isinstance(value, RangeValue) else value.items
             if not 0 <= index < len(items):
-                message = f"index {index} is out of bounds for {describe(value)} of length {len(items)}"
+                message = (
+                    f"index {index} is out of bounds for {describe(value)} of length {len(items)}"
+                )
                 raise self.rep.error("index-out-of-bounds", message, span)
             return items[index]
         raise self.rep.error("type-error", f"cannot index {describe(value)}", span)
 
     def _tuple(self, expr: s.TupleExpr, scope: Scope) -> Value:
-        return self.bounded(TupleValue(tuple(self.eval(item, scope) for item in expr.items)), expr.span)
+        items = tuple(self.eval(item, scope) for item in expr.items)
+        return self._collection(TupleValue(items), expr.span)
 
     def _list(self, expr: s.ListExpr, scope: Scope) -> Value:
-        return self.bounded(ListValue(tuple(self.eval(item, scope) for item in expr.items)), expr.span)
+        items = tuple(self.eval(item, scope) for item in expr.items)
+        return self._collection(ListValue(items), expr.span)
+
+    def _collection(self, value: ListValue | TupleValue, span: Span) -> Value:
+        """``value`` if within the limits; a short flat one (a wire list, mostly) is, at once."""
+        short = len(value.items) <= _SHORT and self._short_ok
+        if short and not any(isinstance(item, _NESTED) for item in value.items):
+            return value
+        return self.bounded(value, span)
 
     def _range(self, expr: s.Range, scope: Scope) -> Value:
         start = self.integer(expr.start, scope, "a range bound")
         stop = self.integer(expr.stop, scope, "a range bound")
         step = self.integer(expr.step, scope, "a range step") if expr.step is not None else 1
         if step == 0:
-            raise self.rep.error("type-error", "a range step cannot be 0", expr.step.span if expr.step else expr.span)
+            raise self.rep.error(
+                "type-error", "a range step cannot be 0", expr.step.span if expr.step else expr.span
+            )
         value = RangeValue(start, stop, step)
         try:
             len(value)
         except OverflowError:  # more numbers than a 64-bit length can count
-            raise self.rep.error("integer-overflow", "a range of more than 2**63 - 1 numbers", expr.span) from None
+            raise self.rep.error(
+                "integer-overflow", "a range of more than 2**63 - 1 numbers", expr.span
+            ) from None
         return value
-

@@ -124,10 +124,16 @@ class ModuleLoader:
         if not any(candidate.is_relative_to(root) for root in self._roots):
             roots = ", ".join(str(r) for r in self._roots)
             message = f"import '{item.path}' is outside the allowed roots"
-            self.rep.error("import-outside-root", message, item.span, f"note: allowed roots: {roots}")
+            self.rep.error(
+                "import-outside-root", message, item.span, f"note: allowed roots: {roots}"
+            )
             return None
         if not candidate.is_file():
-            siblings = [p.name for p in candidate.parent.glob("*.dream")] if candidate.parent.is_dir() else []
+            siblings = (
+                [p.name for p in candidate.parent.glob("*.dream")]
+                if candidate.parent.is_dir()
+                else []
+            )
             hint = did_you_mean(candidate.name, siblings)
             self.rep.error("import-not-found", f"cannot find '{item.path}'", item.span, *hint)
             return None

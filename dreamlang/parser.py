@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Iterator
 from importlib import resources
@@ -191,7 +192,8 @@ def _syntax_diagnostic(source: Source, exc: UnexpectedInput, parser: Lark) -> Di
     line, column = max(1, exc.line or 1), max(1, exc.column or 1)
     notes: list[str] = []
     if isinstance(exc, UnexpectedCharacters):
-        char = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else ""
+        pos = exc.pos_in_stream or 0
+        char = source.text[pos] if pos < len(source.text) else ""
         span = Span(source, line, column, line, column + 1)
         message = f"unexpected character {char!r}"
         return Diagnostic(Severity.ERROR, "invalid-character", message, span, ())
@@ -203,20 +205,34 @@ def _syntax_diagnostic(source: Source, exc: UnexpectedInput, parser: Lark) -> Di
         expected = _expected_names(getattr(exc, "expected", set()) or set(), parser)
         if expected:
             notes.append("hint: expected " + _join(expected))
-        return Diagnostic(Severity.ERROR, "unexpected-end", "unexpected end of file", span, tuple(notes))
+        return Diagnostic(
+            Severity.ERROR, "unexpected-end", "unexpected end of file", span, tuple(notes)
+        )
     assert isinstance(exc, UnexpectedToken)
     width = len(str(token)) if token is not None and token.type != "_NL" else 1
     span = Span(source, line, column, line, column + max(1, width))
     message = _unexpected(token) if token is not None else "syntax error"
     expected = _expected_names(exc.expected, parser)
-    first_word = source.line_text(line).strip().split(" ")[0]
-    if first_word in ("elif", "else"):
-        expected = []
-        notes.append(f"hint: '{first_word}' goes on the line of the closing brace: '}} {first_word} ... {{'")
+    branch = _branch_on_own_line(source, line)
+    if branch is not None:  # the parser only trips later on the line: point at the keyword
+        word, span = branch
+        message, expected = f"unexpected '{word}'", []
+        notes.append(f"hint: '{word}' goes on the line of the closing brace: '}} {word} ... {{'")
     hint = _friendly_hint(exc, expected)
     if hint:
         notes.append(hint)
     return Diagnostic(Severity.ERROR, "unexpected-token", message, span, tuple(notes))
+
+
+def _branch_on_own_line(source: Source, line: int) -> tuple[str, Span] | None:
+    """'elif' or 'else' and its span, when it starts the line (after a '}' on the line above)."""
+    text = source.line_text(line)
+    words = text.split()
+    word = re.match(r"[A-Za-z_]\w*", words[0]) if words else None
+    if word is None or word[0] not in ("elif", "else"):
+        return None
+    column = len(text) - len(text.lstrip()) + 1
+    return word[0], Span(source, line, column, line, column + len(word[0]))
 
 
 def _friendly_hint(exc: UnexpectedToken, expected: list[str]) -> str:

@@ -55,6 +55,12 @@ def time_limit(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def warm_clock() -> float:
+    """The time now, after a first parse has built the cached parser (not part of a timing)."""
+    dreamlang.parse(TINY)
+    return time.perf_counter()
+
+
 def ops(text: str, **options: Any) -> int:
     program = dreamlang.parse(text, **options)
     assert program.model is not None
@@ -165,13 +171,14 @@ def test_ops_one_over_the_limit() -> None:
     assert first_error(text, limits=limits) == ("too-many-ops", 4, 5)
 
 
+@pytest.mark.slow  # unrolls a million operations
 def test_ops_at_the_default_limit() -> None:
     count = DEFAULTS.max_ops // 2
     assert ops(repeat(count, "h on [0, 1]")) == DEFAULTS.max_ops
 
 
 def test_ops_over_the_default_limit_fail_before_unrolling() -> None:
-    started = time.perf_counter()
+    started = warm_clock()
     assert first_error(repeat(DEFAULTS.max_ops + 1)) == ("too-many-ops", 3, 5)
     assert time.perf_counter() - started < 0.5
 
@@ -194,7 +201,7 @@ def test_ops_over_the_default_limit_fail_before_unrolling() -> None:
     ],
 )
 def test_a_huge_loop_fails_fast(body: str, position: tuple[int, int]) -> None:
-    started = time.perf_counter()
+    started = warm_clock()
     with time_limit(10):
         assert first_error(body) == ("too-many-ops", *position)
     assert time.perf_counter() - started < 0.5
@@ -212,8 +219,8 @@ def doubling_blocks(levels: int, leaf: str) -> str:
 @pytest.mark.parametrize("leaf", ["h on w", "let unused = 1"], ids=["gate", "empty"])
 def test_a_tree_of_block_calls_fails_fast(leaf: str) -> None:
     text = doubling_blocks(40, leaf) + "model m {\n    qubits 1\n    b0() on 0\n}\n"
-    started = time.perf_counter()
-    with time_limit(10), pytest.raises(DreamError) as info:
+    started = warm_clock()
+    with time_limit(5), pytest.raises(DreamError) as info:
         dreamlang.parse(text)
     assert info.value.codes[0] == "too-many-ops"
     assert time.perf_counter() - started < 2
@@ -221,8 +228,8 @@ def test_a_tree_of_block_calls_fails_fast(leaf: str) -> None:
 
 def test_a_tree_of_block_calls_in_a_loop_fails_fast() -> None:
     text = doubling_blocks(40, "h on w") + repeat(2, "b0() on 0")
-    started = time.perf_counter()
-    with time_limit(10):
+    started = warm_clock()
+    with time_limit(5):
         assert first_error(text)[0] == "too-many-ops"
     assert time.perf_counter() - started < 2
 
@@ -232,7 +239,7 @@ def test_dropout_layers_over_a_huge_range_are_not_enumerated() -> None:
         "model m {\n    qubits 1\n    param w\n    layer { rx(w) on 0 }\n"
         "    dropout rotations p = 0.1 in layers 0..10**18\n}\n"
     )
-    started = time.perf_counter()
+    started = warm_clock()
     with time_limit(10):
         program = dreamlang.parse(text)
     assert time.perf_counter() - started < 2
