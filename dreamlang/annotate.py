@@ -65,20 +65,37 @@ def _at_layer(value: ir.Expr | Sym, layer: int | None) -> ir.Expr:
 # ---- noise ----
 
 
-def _noise(st: UnrollState, reg: Registration, ops: list[ir.Operation], inserts: dict[int, list[ir.Operation]], checker: _ProbabilityChecker) -> None:
+def _noise(
+    st: UnrollState,
+    reg: Registration,
+    ops: list[ir.Operation],
+    inserts: dict[int, list[ir.Operation]],
+    checker: _ProbabilityChecker,
+) -> None:
     stmt = reg.stmt
     assert isinstance(stmt, s.NoiseStmt)
     spec = gates.CHANNELS.get(stmt.channel)
     if spec is None:
         hint = did_you_mean(stmt.channel, gates.CHANNELS)
-        raise st.rep.error("unknown-gate", f"unknown noise channel '{stmt.channel}'", stmt.span, *hint)
+        raise st.rep.error(
+            "unknown-gate", f"unknown noise channel '{stmt.channel}'", stmt.span, *hint
+        )
     for name in reg.values:
         if name not in spec.params:
-            hint = did_you_mean(name, spec.params) or (f"hint: '{spec.name}' takes " + ", ".join(spec.params),)
-            raise st.rep.error("unknown-option", f"'{spec.name}' has no parameter '{name}'", stmt.span, *hint)
+            hint = did_you_mean(name, spec.params) or (
+                f"hint: '{spec.name}' takes " + ", ".join(spec.params),
+            )
+            raise st.rep.error(
+                "unknown-option", f"'{spec.name}' has no parameter '{name}'", stmt.span, *hint
+            )
     missing = [p for p in spec.params if p not in reg.values]
     if missing:
-        raise st.rep.error("wrong-arity", f"'{spec.name}' needs {', '.join(missing)}", stmt.span, f"hint: e.g. noise {spec.name} " + ", ".join(f"{p} = 0.01" for p in spec.params))
+        raise st.rep.error(
+            "wrong-arity",
+            f"'{spec.name}' needs {', '.join(missing)}",
+            stmt.span,
+            f"hint: e.g. noise {spec.name} " + ", ".join(f"{p} = 0.01" for p in spec.params),
+        )
     values = [_probability_value(st, reg.values[p], stmt.span) for p in spec.params]
     gate_names = _gate_filter(st, stmt.gates, stmt.span)
     tag = ir.NoiseTag(stmt.placement, stmt.mode or "always", reg.index)
@@ -94,18 +111,26 @@ def _noise(st: UnrollState, reg: Registration, ops: list[ir.Operation], inserts:
     for index, wires_hit, layer in places:
         tags = ir.Tags(layer, ops[index].tags.origin, None, "channel", None, tag)
         params = tuple(_at_layer(v, layer) for v in values)
-        channels = [ir.Operation(spec.name, (w,), params, tags, stmt.span) for w in wires_hit if w in wires]
+        channels = [
+            ir.Operation(spec.name, (w,), params, tags, stmt.span) for w in wires_hit if w in wires
+        ]
         inserts.setdefault(index, []).extend(channels)
 
 
-def _placements(st: UnrollState, reg: Registration, ops: list[ir.Operation], gate_names: set[str] | None) -> list[tuple[int, tuple[int, ...], int | None]]:
+def _placements(
+    st: UnrollState, reg: Registration, ops: list[ir.Operation], gate_names: set[str] | None
+) -> list[tuple[int, tuple[int, ...], int | None]]:
     """(op index to insert after, wires, layer) for each place the noise statement applies."""
     stmt = reg.stmt
     assert isinstance(stmt, s.NoiseStmt)
     if stmt.placement == "layer":
         all_wires = tuple(range(st.num_qubits or 0))
         # Only the layers of the statement's own body (not one that merely holds the body).
-        return [(end - 1, all_wires, index) for index, start, end in st.layers if index in reg.own_layers and end > start]
+        return [
+            (end - 1, all_wires, index)
+            for index, start, end in st.layers
+            if index in reg.own_layers and end > start
+        ]
     places = []
     for index in range(reg.start, reg.end):
         op = ops[index]
@@ -131,38 +156,70 @@ def _gate_filter(st: UnrollState, names: tuple[str, ...] | None, span: Span) -> 
 # ---- dropout ----
 
 
-def _dropout(st: UnrollState, reg: Registration, ops: list[ir.Operation], checker: _ProbabilityChecker) -> None:
+def _dropout(
+    st: UnrollState, reg: Registration, ops: list[ir.Operation], checker: _ProbabilityChecker
+) -> None:
     stmt = reg.stmt
     assert isinstance(stmt, s.DropoutStmt)
     if stmt.target not in DROPOUT_TARGETS:
-        hint = did_you_mean(stmt.target, DROPOUT_TARGETS) or ("hint: dropout targets are " + ", ".join(DROPOUT_TARGETS),)
-        raise st.rep.error("unknown-option", f"unknown dropout target '{stmt.target}'", stmt.span, *hint)
+        hint = did_you_mean(stmt.target, DROPOUT_TARGETS) or (
+            "hint: dropout targets are " + ", ".join(DROPOUT_TARGETS),
+        )
+        raise st.rep.error(
+            "unknown-option", f"unknown dropout target '{stmt.target}'", stmt.span, *hint
+        )
     if (stmt.target == "gates") != (stmt.gates is not None):
-        raise st.rep.error("type-error", "a gate list goes with 'dropout gates [...]' and only there", stmt.span, "hint: dropout gates [rx, ry] p = 0.1")
+        raise st.rep.error(
+            "type-error",
+            "a gate list goes with 'dropout gates [...]' and only there",
+            stmt.span,
+            "hint: dropout gates [rx, ry] p = 0.1",
+        )
     for name in reg.values:
         if name not in _DROPOUT_OPTIONS:
-            raise st.rep.error("unknown-option", f"dropout has no option '{name}'", stmt.span, *did_you_mean(name, _DROPOUT_OPTIONS))
+            raise st.rep.error(
+                "unknown-option",
+                f"dropout has no option '{name}'",
+                stmt.span,
+                *did_you_mean(name, _DROPOUT_OPTIONS),
+            )
     if "p" not in reg.values:
         raise st.rep.error("wrong-arity", "dropout needs its probability: p = ...", stmt.span)
     for item in stmt.include:
         if item != "encoders":
-            raise st.rep.error("unknown-option", f"cannot include '{item}'", stmt.span, "hint: include encoders")
+            raise st.rep.error(
+                "unknown-option", f"cannot include '{item}'", stmt.span, "hint: include encoders"
+            )
     p = _probability_value(st, reg.values["p"], stmt.span)
-    p_layer = _probability_value(st, reg.values["p_layer"], stmt.span) if "p_layer" in reg.values else None
+    p_layer = (
+        _probability_value(st, reg.values["p_layer"], stmt.span)
+        if "p_layer" in reg.values
+        else None
+    )
     names = _gate_filter(st, stmt.gates, stmt.span)
     for index in range(reg.start, reg.end):
         op = ops[index]
         if op.tags.dropout is not None or not _selected(stmt, op, names, reg.layers):
             continue
         layer = op.tags.layer
-        tag = ir.DropoutTag(stmt.target, _at_layer(p, layer), _at_layer(p_layer, layer) if p_layer is not None else None, _group(stmt, reg, op), reg.index)
+        tag = ir.DropoutTag(
+            stmt.target,
+            _at_layer(p, layer),
+            _at_layer(p_layer, layer) if p_layer is not None else None,
+            _group(stmt, reg, op),
+            reg.index,
+        )
         checker.check(tag.p, stmt.span, "p")
         if tag.p_layer is not None:
             checker.check(tag.p_layer, stmt.span, "p_layer")
-        ops[index] = ir.Operation(op.name, op.wires, op.params, _with_dropout(op.tags, tag), op.span)
+        ops[index] = ir.Operation(
+            op.name, op.wires, op.params, _with_dropout(op.tags, tag), op.span
+        )
 
 
-def _selected(stmt: s.DropoutStmt, op: ir.Operation, names: set[str] | None, layers: set[int] | range | None) -> bool:
+def _selected(
+    stmt: s.DropoutStmt, op: ir.Operation, names: set[str] | None, layers: set[int] | range | None
+) -> bool:
     spec = gates.lookup(op.name)
     if spec is None or spec.kind != "gate":
         return False
@@ -171,7 +228,9 @@ def _selected(stmt: s.DropoutStmt, op: ir.Operation, names: set[str] | None, lay
     if layers is not None and (op.tags.layer is None or op.tags.layer not in layers):
         return False
     if stmt.target == "rotations":
-        return spec.is_rotation and any(isinstance(n, ir.ParamRef) for p in op.params for n in ir.walk(p))
+        return spec.is_rotation and any(
+            isinstance(n, ir.ParamRef) for p in op.params for n in ir.walk(p)
+        )
     if stmt.target == "entangling":
         return spec.is_entangling
     if stmt.target == "gates":
@@ -246,7 +305,12 @@ class _ProbabilityChecker:
         problem = self._problem(expr, name)
         self._done[expr] = problem
         if problem:
-            raise self.st.rep.error("probability-out-of-range", problem, span, "note: probabilities must stay within [0, 1] at every epoch and depth")
+            raise self.st.rep.error(
+                "probability-out-of-range",
+                problem,
+                span,
+                "note: probabilities must stay within [0, 1] at every epoch and depth",
+            )
 
     def _problem(self, expr: ir.Expr, name: str) -> str:
         end = horizon(expr)
@@ -264,4 +328,6 @@ class _ProbabilityChecker:
 def _sample_epochs(end: int) -> list[int]:
     """The epochs at which values are checked: up to 2000 steps over the horizon, and beyond it."""
     count = min(end, 2000)
-    return sorted({0, end, end + 1, 10**6, *(round(end * i / max(1, count)) for i in range(count + 1))})
+    return sorted(
+        {0, end, end + 1, 10**6, *(round(end * i / max(1, count)) for i in range(count + 1))}
+    )

@@ -42,7 +42,13 @@ def parse(
     return _compile(Source(filename, text), path, limits, roots, stdlib_only)
 
 
-def load(path: str | os.PathLike[str], *, limits: Limits | None = None, roots: Roots = None, stdlib_only: bool = False) -> ir.Program:
+def load(
+    path: str | os.PathLike[str],
+    *,
+    limits: Limits | None = None,
+    roots: Roots = None,
+    stdlib_only: bool = False,
+) -> ir.Program:
     """Read, parse and check a .dream file; its imports resolve relative to its folder."""
     file = Path(path)
     limits = limits or Limits()
@@ -55,11 +61,19 @@ def load(path: str | os.PathLike[str], *, limits: Limits | None = None, roots: R
     except (OSError, UnicodeDecodeError) as exc:
         from dreamlang.diagnostics import Diagnostic
 
-        raise DreamError([Diagnostic(Severity.ERROR, "import-not-found", f"cannot read '{path}': {exc}", None)]) from None
+        raise DreamError(
+            [Diagnostic(Severity.ERROR, "import-not-found", f"cannot read '{path}': {exc}", None)]
+        ) from None
     return _compile(Source(str(path), text), file, limits, roots, stdlib_only)
 
 
-def check(source: str | os.PathLike[str], *, limits: Limits | None = None, roots: Roots = None, stdlib_only: bool = False) -> ir.Program:
+def check(
+    source: str | os.PathLike[str],
+    *,
+    limits: Limits | None = None,
+    roots: Roots = None,
+    stdlib_only: bool = False,
+) -> ir.Program:
     """Like parse() for source text (a str) or load() for a path (a Path or other PathLike)."""
     if isinstance(source, str):
         return parse(source, limits=limits, roots=roots, stdlib_only=stdlib_only)
@@ -77,7 +91,9 @@ def _deep_stack() -> Iterator[None]:
         sys.setrecursionlimit(old)
 
 
-def _compile(source: Source, path: Path | None, limits: Limits | None, roots: Roots, stdlib_only: bool) -> ir.Program:
+def _compile(
+    source: Source, path: Path | None, limits: Limits | None, roots: Roots, stdlib_only: bool
+) -> ir.Program:
     limits = limits or Limits()
     rep = Reporter()
     with _deep_stack():
@@ -91,13 +107,20 @@ def _compile(source: Source, path: Path | None, limits: Limits | None, roots: Ro
 
 def _elaborate(files: list[LoadedFile], rep: Reporter, limits: Limits) -> ir.Model | None:
     defs = Definitions(Scope())
-    ev = Evaluator(rep, lambda: [*gates.GATES, *gates.CHANNELS, *gates.ALIASES, *defs.blocks], set())
+    ev = Evaluator(
+        rep, lambda: [*gates.GATES, *gates.CHANNELS, *gates.ALIASES, *defs.blocks], set(), limits
+    )
     for loaded in files:
         _collect(loaded.module, defs, ev, rep)
     ev._topologies.update(defs.topologies)
     models = [item for item in files[-1].module.items if isinstance(item, s.ModelDef)]
     for extra in models[1:]:
-        rep.error("multiple-models", f"a file describes one model; '{extra.name}' is a second one", extra.span, "hint: move it to its own file and import the shared blocks")
+        rep.error(
+            "multiple-models",
+            f"a file describes one model; '{extra.name}' is a second one",
+            extra.span,
+            "hint: move it to its own file and import the shared blocks",
+        )
     if not models:
         return None
     st = UnrollState(rep, limits, defs, ev)
@@ -119,22 +142,35 @@ def _collect(module: s.Module, defs: Definitions, ev: Evaluator, rep: Reporter) 
 
 def _global_const(item: s.ConstStmt, defs: Definitions, ev: Evaluator, rep: Reporter) -> None:
     if item.name in defs.globals.vars:
-        raise rep.error("duplicate-definition", f"const '{item.name}' is already defined", item.span)
+        raise rep.error(
+            "duplicate-definition", f"const '{item.name}' is already defined", item.span
+        )
     value = ev.eval(item.value, defs.globals)
     if isinstance(value, Sym | ArrayRef):
-        raise rep.error("type-error", f"a const must be known at compile time, not {describe(value)}", item.value.span)
+        raise rep.error(
+            "type-error",
+            f"a const must be known at compile time, not {describe(value)}",
+            item.value.span,
+        )
     defs.globals.vars[item.name] = value
 
 
 def _define_callable(item: s.BlockDef | s.TopologyDef, defs: Definitions, rep: Reporter) -> None:
     if gates.lookup(item.name) is not None:
-        raise rep.error("duplicate-definition", f"'{item.name}' is a built-in gate or channel", item.span, "hint: choose another name")
+        raise rep.error(
+            "duplicate-definition",
+            f"'{item.name}' is a built-in gate or channel",
+            item.span,
+            "hint: choose another name",
+        )
     if item.name in defs.blocks or item.name in defs.topologies:
         raise rep.error("duplicate-definition", f"'{item.name}' is already defined", item.span)
     seen: set[str] = set()
     for param in item.params:
         if param.name in seen:
-            raise rep.error("duplicate-definition", f"parameter '{param.name}' appears twice", param.span)
+            raise rep.error(
+                "duplicate-definition", f"parameter '{param.name}' appears twice", param.span
+            )
         seen.add(param.name)
     if isinstance(item, s.BlockDef):
         defs.blocks[item.name] = item
@@ -143,7 +179,18 @@ def _define_callable(item: s.BlockDef | s.TopologyDef, defs: Definitions, rep: R
 
 
 def _warn_unused(model: ir.Model, rep: Reporter) -> None:
-    used = {n.name for op in model.ops for p in op.params for n in ir.walk(p) if isinstance(n, ir.ParamRef)}
+    used = {
+        n.name
+        for op in model.ops
+        for p in op.params
+        for n in ir.walk(p)
+        if isinstance(n, ir.ParamRef)
+    }
     for param in model.params:
         if param.name not in used:
-            rep.warning("unused-param", f"parameter '{param.name}' is never used", param.span, "hint: remove it, or use it in a gate")
+            rep.warning(
+                "unused-param",
+                f"parameter '{param.name}' is never used",
+                param.span,
+                "hint: remove it, or use it in a gate",
+            )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 
 from dreamlang import ir
 from dreamlang.values import ListValue, Sym, TupleValue
 
-__all__ = ["ValueSizes", "checked", "fold_binary", "fold_call", "power_overflows"]
+__all__ = ["MATH", "ValueSizes", "checked", "fold_binary", "fold_call", "power_overflows"]
 
 _LIMIT = 2**63
-_MATH = {
+MATH: dict[str, Callable[[float], float]] = {
     "sin": math.sin,
     "cos": math.cos,
     "tan": math.tan,
@@ -75,7 +76,7 @@ def checked(result: int | float) -> Result:
 
 def fold_call(name: str, x: float) -> Result:
     try:
-        return checked(_MATH[name](x))
+        return checked(MATH[name](x))
     except ValueError:
         return 0, "math-domain", f"{name}({_show(x)}) is outside the function's domain"
     except OverflowError:

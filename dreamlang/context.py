@@ -74,7 +74,9 @@ class Registration:
     wires: tuple[int, ...] = ()
     start: int = 0
     end: int = 0
-    own_layers: range = range(0)  # the layers of its body: begun in it, or the layer it is the body of
+    own_layers: range = range(
+        0
+    )  # the layers of its body: begun in it, or the layer it is the body of
 
 
 @dataclass(slots=True)
@@ -93,3 +95,4 @@ class UnrollState:
     work: int = 0
     statement_count: int = 0
     plans: dict[tuple[int, str], list[s.Expr]] = field(default_factory=dict)
+    block_estimates: dict[tuple[str, int], int] = field(default_factory=dict)

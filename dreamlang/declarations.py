@@ -57,7 +57,9 @@ class DeclarationsMixin:
             try:
                 if isinstance(stmt, s.Qubits):
                     if qubits_seen:
-                        raise self.st.rep.error("duplicate-definition", "'qubits' is declared twice", stmt.span)
+                        raise self.st.rep.error(
+                            "duplicate-definition", "'qubits' is declared twice", stmt.span
+                        )
                     qubits_seen = True
                     self.st.num_qubits = self._qubits(stmt, scope)
                 elif isinstance(stmt, s.InputDecl | s.ParamDecl):
@@ -67,16 +69,28 @@ class DeclarationsMixin:
             except Abort:
                 continue
         if not qubits_seen:
-            self.st.rep.error("missing-qubits", f"model '{model.name}' does not say how many qubits it has", model.span, "hint: add 'qubits N' to the model")
+            self.st.rep.error(
+                "missing-qubits",
+                f"model '{model.name}' does not say how many qubits it has",
+                model.span,
+                "hint: add 'qubits N' to the model",
+            )
         return Declared(tuple(inputs), tuple(params))
 
     def _qubits(self, stmt: s.Qubits, scope: Scope) -> int:
         count = self.st.ev.integer(stmt.count, scope, "the qubit count")
         limit = self.st.limits.max_qubits
         if count < 1:
-            raise self.st.rep.error("invalid-value", f"a model needs at least 1 qubit, not {count}", stmt.count.span)
+            raise self.st.rep.error(
+                "invalid-value", f"a model needs at least 1 qubit, not {count}", stmt.count.span
+            )
         if count > limit:
-            raise self.st.rep.error("too-many-qubits", f"{count} qubits is over the limit of {limit}", stmt.count.span, "hint: raise the limit with --max-qubits")
+            raise self.st.rep.error(
+                "too-many-qubits",
+                f"{count} qubits is over the limit of {limit}",
+                stmt.count.span,
+                "hint: raise the limit with --max-qubits",
+            )
         return count
 
     def _shape(self, dims: tuple[s.Expr, ...] | None, scope: Scope) -> tuple[int, ...]:
@@ -84,15 +98,29 @@ class DeclarationsMixin:
         for dim in dims or ():
             size = self.st.ev.integer(dim, scope, "a shape dimension")
             if size < 1:
-                raise self.st.rep.error("invalid-value", f"a shape dimension must be at least 1, not {size}", dim.span)
+                raise self.st.rep.error(
+                    "invalid-value", f"a shape dimension must be at least 1, not {size}", dim.span
+                )
             shape.append(size)
         if math.prod(shape) > self.st.limits.max_ops:
-            raise self.st.rep.error("too-many-ops", f"a tensor of shape {tuple(shape)} is over the size limit", dims[0].span if dims else None)
+            raise self.st.rep.error(
+                "too-many-ops",
+                f"a tensor of shape {tuple(shape)} is over the size limit",
+                dims[0].span if dims else None,
+            )
         return tuple(shape)
 
-    def _declare_tensor(self, stmt: s.InputDecl | s.ParamDecl, scope: Scope, inputs: list[ir.InputDecl], params: list[ir.ParamDecl]) -> None:
+    def _declare_tensor(
+        self,
+        stmt: s.InputDecl | s.ParamDecl,
+        scope: Scope,
+        inputs: list[ir.InputDecl],
+        params: list[ir.ParamDecl],
+    ) -> None:
         if stmt.name in scope.vars:
-            raise self.st.rep.error("duplicate-definition", f"'{stmt.name}' is already declared", stmt.span)
+            raise self.st.rep.error(
+                "duplicate-definition", f"'{stmt.name}' is already declared", stmt.span
+            )
         shape = self._shape(stmt.shape, scope)
         kind = "input" if isinstance(stmt, s.InputDecl) else "param"
         if shape:
@@ -111,7 +139,9 @@ class DeclarationsMixin:
         name = stmt.init.func.id
         if name not in INITIALIZERS:
             hint = did_you_mean(name, INITIALIZERS)
-            raise self.st.rep.error("unknown-initializer", f"unknown initializer '{name}'", stmt.init.func.span, *hint)
+            raise self.st.rep.error(
+                "unknown-initializer", f"unknown initializer '{name}'", stmt.init.func.span, *hint
+            )
         defaults = INITIALIZERS[name]
         if len(stmt.init.args) > len(defaults) or any(a.name for a in stmt.init.args):
             message = f"'{name}' takes at most {len(defaults)} positional value(s)"
@@ -120,15 +150,21 @@ class DeclarationsMixin:
         for arg in stmt.init.args:
             value = self.st.ev.eval(arg.value, scope)
             if not is_number(value) or isinstance(value, bool):
-                raise self.st.rep.error("type-error", "initializer values must be numbers", arg.span)
+                raise self.st.rep.error(
+                    "type-error", "initializer values must be numbers", arg.span
+                )
             values.append(float(value))  # type: ignore[arg-type]
         args = (*values, *defaults[len(values) :])
         if (name == "uniform" and args[0] > args[1]) or (name == "normal" and args[1] < 0):
-            raise self.st.rep.error("invalid-value", f"invalid arguments for '{name}': {args}", stmt.init.span)
+            raise self.st.rep.error(
+                "invalid-value", f"invalid arguments for '{name}': {args}", stmt.init.span
+            )
         return ir.Initializer(name, tuple(args))
 
     # ---- outputs ----
-    def outputs(self, model: s.ModelDef, ctx: Ctx) -> tuple[tuple[ir.Measurement, ...], tuple[ir.HeadLayer, ...]]:
+    def outputs(
+        self, model: s.ModelDef, ctx: Ctx
+    ) -> tuple[tuple[ir.Measurement, ...], tuple[ir.HeadLayer, ...]]:
         measurements: list[ir.Measurement] = []
         head: list[ir.HeadLayer] = []
         seen_head = False
@@ -138,7 +174,9 @@ class DeclarationsMixin:
                     measurements.extend(self._measure(stmt, ctx))
                 elif isinstance(stmt, s.Head):
                     if seen_head:
-                        raise self.st.rep.error("duplicate-definition", "the model has two heads", stmt.span)
+                        raise self.st.rep.error(
+                            "duplicate-definition", "the model has two heads", stmt.span
+                        )
                     seen_head = True
                     head.extend(self._head(stmt, ctx))
             except Abort:
@@ -148,9 +186,17 @@ class DeclarationsMixin:
     def _measure(self, stmt: s.Measure, ctx: Ctx) -> list[ir.Measurement]:
         shots = None
         if stmt.kind == "sample":
-            shots = self.st.ev.integer(stmt.shots, ctx.scope, "a shot count") if stmt.shots else _DEFAULT_SHOTS
+            shots = (
+                self.st.ev.integer(stmt.shots, ctx.scope, "a shot count")
+                if stmt.shots
+                else _DEFAULT_SHOTS
+            )
             if shots < 1:
-                raise self.st.rep.error("invalid-value", f"a shot count must be at least 1, not {shots}", stmt.shots.span if stmt.shots else stmt.span)
+                raise self.st.rep.error(
+                    "invalid-value",
+                    f"a shot count must be at least 1, not {shots}",
+                    stmt.shots.span if stmt.shots else stmt.span,
+                )
         if stmt.word is None:
             wires = self.flat_wires(stmt.wires, ctx, stmt.span)
             return [ir.Measurement(stmt.kind, None, wires, shots, stmt.span)]
@@ -158,25 +204,52 @@ class DeclarationsMixin:
         if all(w is None for _, w in factors) and len(factors) == 1:
             letter = factors[0][0]
             wires = self.flat_wires(stmt.wires, ctx, stmt.span)
-            return [ir.Measurement(stmt.kind, ir.PauliTerm(((letter, w),)), (w,), shots, stmt.span) for w in wires]
+            return [
+                ir.Measurement(stmt.kind, ir.PauliTerm(((letter, w),)), (w,), shots, stmt.span)
+                for w in wires
+            ]
         if any(w is None for _, w in factors):
-            raise self.st.rep.error("unknown-pauli", "a Pauli word of several factors needs a wire on each, e.g. Z0 Z1", stmt.span)
+            raise self.st.rep.error(
+                "unknown-pauli",
+                "a Pauli word of several factors needs a wire on each, e.g. Z0 Z1",
+                stmt.span,
+            )
         if stmt.wires is not None:
-            raise self.st.rep.error("type-error", "the Pauli word already names its wires; drop the 'on' part", stmt.wires.span)
+            raise self.st.rep.error(
+                "type-error",
+                "the Pauli word already names its wires; drop the 'on' part",
+                stmt.wires.span,
+            )
         term = tuple((p, w) for p, w in factors if w is not None)
         wires = tuple(w for _, w in term)
         if len(set(wires)) != len(wires):
-            raise self.st.rep.error("duplicate-wire", f"the Pauli word {' '.join(f'{p}{w}' for p, w in term)} repeats a wire", stmt.span)
+            raise self.st.rep.error(
+                "duplicate-wire",
+                f"the Pauli word {' '.join(f'{p}{w}' for p, w in term)} repeats a wire",
+                stmt.span,
+            )
         return [ir.Measurement(stmt.kind, ir.PauliTerm(term), wires, shots, stmt.span)]
 
     def _pauli(self, factor: s.PauliFactor, ctx: Ctx) -> tuple[str, int | None]:
         letter, rest = factor.name[:1], factor.name[1:]
-        if letter not in "XYZI" or (rest and not rest.isdigit()) or (rest and factor.wire is not None):
+        if (
+            letter not in "XYZI"
+            or (rest and not rest.isdigit())
+            or (rest and factor.wire is not None)
+        ):
             guess = letter.upper() + rest if letter.upper() in "XYZI" else "Z" + rest
-            hint = f"hint: did you mean '{guess}'?" if guess != factor.name else "hint: write a letter X, Y, Z or I and a wire, e.g. Z0"
-            raise self.st.rep.error("unknown-pauli", f"'{factor.name}' is not a Pauli factor", factor.span, hint)
+            hint = (
+                f"hint: did you mean '{guess}'?"
+                if guess != factor.name
+                else "hint: write a letter X, Y, Z or I and a wire, e.g. Z0"
+            )
+            raise self.st.rep.error(
+                "unknown-pauli", f"'{factor.name}' is not a Pauli factor", factor.span, hint
+            )
         if factor.wire is not None:
-            return letter, self.check_wire(self.st.ev.eval(factor.wire, ctx.scope), factor.wire.span)
+            return letter, self.check_wire(
+                self.st.ev.eval(factor.wire, ctx.scope), factor.wire.span
+            )
         if not rest:
             return letter, None
         wire = int(rest) if len(rest) <= 18 else 2**62  # a huge literal is just out of range
@@ -188,11 +261,19 @@ class DeclarationsMixin:
             if isinstance(item, s.Dense):
                 units = self.st.ev.integer(item.units, ctx.scope, "the number of units")
                 if units < 1:
-                    raise self.st.rep.error("invalid-value", f"a dense layer needs at least 1 unit, not {units}", item.units.span)
+                    raise self.st.rep.error(
+                        "invalid-value",
+                        f"a dense layer needs at least 1 unit, not {units}",
+                        item.units.span,
+                    )
                 layers.append(ir.Dense(units, item.span))
             elif item.name in ACTIVATIONS:
                 layers.append(ir.Activation(item.name, item.span))
             else:
-                hint = did_you_mean(item.name, ACTIVATIONS) or ("hint: activations are " + ", ".join(ACTIVATIONS),)
-                raise self.st.rep.error("unknown-activation", f"unknown activation '{item.name}'", item.span, *hint)
+                hint = did_you_mean(item.name, ACTIVATIONS) or (
+                    "hint: activations are " + ", ".join(ACTIVATIONS),
+                )
+                raise self.st.rep.error(
+                    "unknown-activation", f"unknown activation '{item.name}'", item.span, *hint
+                )
         return layers

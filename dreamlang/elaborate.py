@@ -91,23 +91,39 @@ class Unroller(OperationsMixin, DeclarationsMixin):
         if isinstance(stmt, _MODEL_ONLY):
             if ctx.kind != "model":
                 where = "a topology" if ctx.kind == "topology" else "a block or loop"
-                raise self.st.rep.error("misplaced-statement", f"'{_keyword(stmt)}' is not allowed in {where}", stmt.span, "hint: declare it at the top level of the model")
+                raise self.st.rep.error(
+                    "misplaced-statement",
+                    f"'{_keyword(stmt)}' is not allowed in {where}",
+                    stmt.span,
+                    "hint: declare it at the top level of the model",
+                )
             return  # handled by declare() and outputs()
         if ctx.kind == "model" and isinstance(stmt, _DECLARED):
             return  # bound by declare(), in source order with the declarations
         if ctx.kind == "topology" and not isinstance(stmt, _TOPOLOGY_OK):
-            raise self.st.rep.error("misplaced-statement", f"'{_keyword(stmt)}' is not allowed in a topology", stmt.span, "hint: a topology only lists pairs: pair a, b")
+            raise self.st.rep.error(
+                "misplaced-statement",
+                f"'{_keyword(stmt)}' is not allowed in a topology",
+                stmt.span,
+                "hint: a topology only lists pairs: pair a, b",
+            )
         if ctx.kind != "topology" and isinstance(stmt, s.Pair):
-            raise self.st.rep.error("misplaced-statement", "'pair' is only allowed in a topology", stmt.span)
+            raise self.st.rep.error(
+                "misplaced-statement", "'pair' is only allowed in a topology", stmt.span
+            )
         handler = self._handlers.get(type(stmt))
         if handler is None:
-            raise self.st.rep.error("misplaced-statement", f"'{_keyword(stmt)}' is not allowed here", stmt.span)
+            raise self.st.rep.error(
+                "misplaced-statement", f"'{_keyword(stmt)}' is not allowed here", stmt.span
+            )
         handler(stmt, ctx)
 
     # ---- bindings ----
     def _define(self, scope: Scope, name: str, value: Any, stmt: s.Stmt) -> None:
         if name in scope.vars:
-            raise self.st.rep.error("duplicate-definition", f"'{name}' is already defined in this scope", stmt.span)
+            raise self.st.rep.error(
+                "duplicate-definition", f"'{name}' is already defined in this scope", stmt.span
+            )
         scope.vars[name] = value
 
     def _const(self, stmt: s.ConstStmt, ctx: Ctx) -> None:
@@ -120,7 +136,12 @@ class Unroller(OperationsMixin, DeclarationsMixin):
         value = self.st.ev.eval(stmt.value, scope)
         if isinstance(stmt, s.ConstStmt) and isinstance(value, Sym | ArrayRef):
             hint = "hint: use 'let' for values that depend on inputs or params"
-            raise self.st.rep.error("type-error", f"a const must be known at compile time, not {describe(value)}", stmt.value.span, hint)
+            raise self.st.rep.error(
+                "type-error",
+                f"a const must be known at compile time, not {describe(value)}",
+                stmt.value.span,
+                hint,
+            )
         self._define(scope, stmt.name, value, stmt)
 
     # ---- constructs ----
@@ -138,19 +159,24 @@ class Unroller(OperationsMixin, DeclarationsMixin):
     def _repeat(self, stmt: s.Repeat, ctx: Ctx) -> None:
         count = self.st.ev.integer(stmt.count, ctx.scope, "a repeat count")
         if count < 0:
-            raise self.st.rep.error("invalid-value", f"a repeat count cannot be negative ({count})", stmt.count.span)
+            raise self.st.rep.error(
+                "invalid-value", f"a repeat count cannot be negative ({count})", stmt.count.span
+            )
         self._guard_loop(count, stmt.body, ctx, stmt)
         inner = ctx.enter(kind=_nested(ctx), origin=(*ctx.origin, "repeat"))
         for i in range(count):
             scope = ctx.scope.child()
             if stmt.var is not None:
                 scope.vars[stmt.var] = i
-            self.count_work(1, stmt.span)
             self.exec_body(stmt.body, inner.with_scope(scope))
 
     def _for(self, stmt: s.For, ctx: Ctx) -> None:
         value = self.st.ev.eval(stmt.iterable, ctx.scope)
-        count = len(value) if isinstance(value, RangeValue) else self.st.ev.length(value, stmt.iterable.span)
+        count = (
+            len(value)
+            if isinstance(value, RangeValue)
+            else self.st.ev.length(value, stmt.iterable.span)
+        )
         # Guard first: a huge range must be refused before it is materialized.
         self._guard_loop(count, stmt.body, ctx, stmt)
         items = self.st.ev.iterate(value, stmt.iterable.span)
@@ -158,16 +184,22 @@ class Unroller(OperationsMixin, DeclarationsMixin):
         for item in items:
             scope = ctx.scope.child()
             scope.vars[stmt.var] = item
-            self.count_work(1, stmt.span)
             self.exec_body(stmt.body, inner.with_scope(scope))
 
     def _layer(self, stmt: s.Layer, ctx: Ctx) -> None:
         if ctx.layer is not None:
-            raise self.st.rep.error("misplaced-statement", "layers cannot be nested", stmt.span, "hint: a layer is one step of depth; put it directly in a repeat")
+            raise self.st.rep.error(
+                "misplaced-statement",
+                "layers cannot be nested",
+                stmt.span,
+                "hint: a layer is one step of depth; put it directly in a repeat",
+            )
         index = len(self.st.layers)
         start = len(self.st.ops)
         self.st.layers.append((index, start, start))
-        inner = ctx.enter(scope=ctx.scope.child(), kind=_nested(ctx), layer=index, origin=(*ctx.origin, "layer"))
+        inner = ctx.enter(
+            scope=ctx.scope.child(), kind=_nested(ctx), layer=index, origin=(*ctx.origin, "layer")
+        )
         self.exec_body(stmt.body, inner, layer_body=True)
         self.st.layers[index] = (index, start, len(self.st.ops))
 
@@ -191,7 +223,9 @@ class Unroller(OperationsMixin, DeclarationsMixin):
         values = {}
         for assign in stmt.assigns:
             if assign.name in values:
-                raise self.st.rep.error("duplicate-definition", f"'{assign.name}' is given twice", assign.span)
+                raise self.st.rep.error(
+                    "duplicate-definition", f"'{assign.name}' is given twice", assign.span
+                )
             values[assign.name] = self.st.ev.eval(assign.value, ctx.scope)
         registration = Registration(stmt, self.st.statement_count, values)
         self.st.statement_count += 1
@@ -202,8 +236,14 @@ class Unroller(OperationsMixin, DeclarationsMixin):
             if isinstance(layers, RangeValue):
                 registration.layers = layers.items()
             else:
-                items = self.st.ev.iterate(layers, stmt.layers.span) if not isinstance(layers, int) else [layers]
-                registration.layers = {self.st.ev.as_int(v, stmt.layers.span, "a layer index") for v in items}
+                items = (
+                    self.st.ev.iterate(layers, stmt.layers.span)
+                    if not isinstance(layers, int)
+                    else [layers]
+                )
+                registration.layers = {
+                    self.st.ev.as_int(v, stmt.layers.span, "a layer index") for v in items
+                }
         self.st.frames[-1].append(registration)
 
 

@@ -10,15 +10,28 @@ from dreamlang.evaluate import Evaluator, Scope
 from dreamlang.reporting import Abort, Reporter
 from dreamlang.values import ListValue, RangeValue, TupleValue
 
-__all__ = ["estimate_body"]
+__all__ = ["estimate_block", "estimate_body"]
 
 _CAP = 10**15  # estimates saturate here rather than growing without bound
 
 
 def estimate_body(body: Sequence[s.Stmt], ctx: Ctx, st: UnrollState) -> int:
     """Operations per run of ``body``: nested loop counts are evaluated where they are constant."""
-    quiet = Evaluator(Reporter(max_errors=10**9), st.ev.known_ops, set(st.defs.topologies))
+    quiet = Evaluator(
+        Reporter(max_errors=10**9), st.ev.known_ops, set(st.defs.topologies), st.limits
+    )
     return _Estimator(quiet, st, len(ctx.wires)).body(body, ctx.scope, ())
+
+
+def estimate_block(block: s.BlockDef, width: int, st: UnrollState) -> int:
+    """Operations per call of ``block`` on ``width`` wires; cached, so call trees cost linear time."""
+    key = (block.name, width)
+    if key not in st.block_estimates:
+        quiet = Evaluator(
+            Reporter(max_errors=10**9), st.ev.known_ops, set(st.defs.topologies), st.limits
+        )
+        st.block_estimates[key] = _Estimator(quiet, st, width).call_block(block, ())
+    return st.block_estimates[key]
 
 
 class _Estimator:
@@ -52,10 +65,19 @@ class _Estimator:
             return max(self.body(b, scope, stack) for b in bodies)
         return 0
 
+    def call_block(self, block: s.BlockDef, stack: tuple[str, ...]) -> int:
+        key = (block.name, self.width)
+        if key in self.st.block_estimates:
+            return self.st.block_estimates[key]
+        # Every call costs at least 1, so trees of calls that emit nothing still add up.
+        estimate = max(1, self.body(block.body, self.st.defs.globals, (*stack, block.name)))
+        self.st.block_estimates[key] = estimate
+        return estimate
+
     def call(self, call: s.CallStmt, scope: Scope, stack: tuple[str, ...]) -> int:
         block = self.st.defs.blocks.get(call.name)
         if block is not None and call.name not in stack:
-            return max(1, self.body(block.body, self.st.defs.globals, (*stack, call.name)))
+            return self.call_block(block, stack)
         if isinstance(call.wires, s.AllWires) or call.wires is None:
             return self.width
         if isinstance(call.wires, s.ListExpr):

@@ -27,7 +27,10 @@ class OpSpec:
 
 def _gates() -> dict[str, OpSpec]:
     table: list[tuple[str, int, tuple[str, ...]]] = [
-        *((name, 1, ()) for name in ("i", "h", "x", "y", "z", "s", "sdg", "t", "tdg", "sx", "sxdg")),
+        *(
+            (name, 1, ())
+            for name in ("i", "h", "x", "y", "z", "s", "sdg", "t", "tdg", "sx", "sxdg")
+        ),
         *((name, 1, ("theta",)) for name in ("rx", "ry", "rz")),
         ("phase", 1, ("phi",)),
         ("rot", 1, ("phi", "theta", "omega")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -16,6 +17,13 @@ from dreamlang.reporting import Reporter, did_you_mean
 __all__ = ["STDLIB_PREFIX", "LoadedFile", "ModuleLoader", "stdlib_root"]
 
 STDLIB_PREFIX = "std/"
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_cached(name: str, text: str, limits: Limits) -> s.Module:
+    # Syntax trees are immutable and depend only on these arguments, so files imported again
+    # and again (the standard library above all) are parsed once. Errors are not cached.
+    return parse_module(Source(name, text), limits)
 
 
 def stdlib_root() -> Path:
@@ -71,7 +79,7 @@ class ModuleLoader:
 
     def _parse(self, source: Source) -> s.Module | None:
         try:
-            return parse_module(source, self.limits)
+            return _parse_cached(source.name, source.text, self.limits)
         except DreamError as exc:
             self.rep.extend(exc.diagnostics)
             return None

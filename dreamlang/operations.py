@@ -8,6 +8,7 @@ from dreamlang import gates, ir
 from dreamlang import syntax as s
 from dreamlang.context import Ctx, UnrollState
 from dreamlang.diagnostics import Span
+from dreamlang.estimate import estimate_block
 from dreamlang.evaluate import Scope
 from dreamlang.reporting import Abort, did_you_mean
 from dreamlang.schedules import resolve_depth
@@ -42,7 +43,9 @@ class OperationsMixin:
         n = self.st.num_qubits
         if w < 0 or (n is not None and w >= n):
             message = f"wire {w} is out of range for a model with {n} qubits"
-            raise self.st.rep.error("wire-out-of-range", message, span, f"note: wires run from 0 to {(n or 1) - 1}")
+            raise self.st.rep.error(
+                "wire-out-of-range", message, span, f"note: wires run from 0 to {(n or 1) - 1}"
+            )
         return w
 
     def wire_value(self, expr: s.Expr | None, ctx: Ctx) -> Value:
@@ -67,9 +70,13 @@ class OperationsMixin:
             return value.items
         if isinstance(value, float):  # the same non-integer diagnostic as a real inside a list
             return (self.st.ev.as_int(value, span, "a wire"),)
-        raise self.st.rep.error("type-error", f"wires must be integers or lists of them, not {describe(value)}", span)
+        raise self.st.rep.error(
+            "type-error", f"wires must be integers or lists of them, not {describe(value)}", span
+        )
 
-    def wire_groups(self, expr: s.Expr | None, width: int, ctx: Ctx, span: Span) -> list[tuple[int, ...]]:
+    def wire_groups(
+        self, expr: s.Expr | None, width: int, ctx: Ctx, span: Span
+    ) -> list[tuple[int, ...]]:
         """The applications of a ``width``-wire gate: one per wire, one in all, or explicit tuples."""
         wspan = expr.span if expr is not None and expr.span is not None else span
         value = self.wire_value(expr, ctx)
@@ -98,7 +105,9 @@ class OperationsMixin:
     def _no_duplicates(self, wires: Sequence[int], span: Span) -> None:
         if len(set(wires)) != len(wires):
             repeated = next(w for w in wires if list(wires).count(w) > 1)
-            raise self.st.rep.error("duplicate-wire", f"wire {repeated} appears twice in {list(wires)}", span)
+            raise self.st.rep.error(
+                "duplicate-wire", f"wire {repeated} appears twice in {list(wires)}", span
+            )
 
     # ---- gates and channels ----
     def apply_call(self, stmt: s.CallStmt, ctx: Ctx) -> None:
@@ -120,15 +129,25 @@ class OperationsMixin:
             return name
         if name in self.st.defs.topologies:
             hint = f"hint: use it with 'entangle {name} using cnot'"
-            raise self.st.rep.error("unknown-gate", f"'{name}' is a topology, not a gate", span, hint)
+            raise self.st.rep.error(
+                "unknown-gate", f"'{name}' is a topology, not a gate", span, hint
+            )
         pool = [*gates.GATES, *gates.CHANNELS, *gates.ALIASES, *self.st.defs.blocks]
         hints = did_you_mean(name, pool)
-        raise self.st.rep.error("unknown-gate", f"unknown gate '{name}'", _name_span(span, name), *hints)
+        raise self.st.rep.error(
+            "unknown-gate", f"unknown gate '{name}'", _name_span(span, name), *hints
+        )
 
-    def apply_spec(self, spec: gates.OpSpec, stmt: s.CallStmt, groups: list[tuple[int, ...]], ctx: Ctx) -> None:
+    def apply_spec(
+        self, spec: gates.OpSpec, stmt: s.CallStmt, groups: list[tuple[int, ...]], ctx: Ctx
+    ) -> None:
         values = self._bind_params(spec, stmt, ctx)
         self.count_work(len(groups), stmt.span)
-        tags = ctx.tags if spec.kind == "gate" else ir.Tags(ctx.layer, ctx.origin, ctx.template, "channel")
+        tags = (
+            ctx.tags
+            if spec.kind == "gate"
+            else ir.Tags(ctx.layer, ctx.origin, ctx.template, "channel")
+        )
         ops = self.st.ops
         if len(groups) == 1 and all(type(v) is Sym and not v.has_schedule for v in values):
             params = tuple(v.expr for v in values)  # type: ignore[union-attr]
@@ -159,21 +178,24 @@ class OperationsMixin:
         twice = [n for n in spec.params[: len(positional)] if n in named]
         twice += [n for n in named if keywords.count(n) > 1]
         if twice:
-            raise self.st.rep.error("wrong-arity", f"'{spec.name}' is given its {what} '{twice[0]}' twice", stmt.span)
+            raise self.st.rep.error(
+                "wrong-arity", f"'{spec.name}' is given its {what} '{twice[0]}' twice", stmt.span
+            )
         if len(positional) > len(spec.params) or (stmt.args is None and spec.params):
             wanted = ", ".join(spec.params) or f"no {what}s"
             message = f"'{spec.name}' takes {len(spec.params)} {what}(s) ({wanted}), {len(positional)} given"
             raise self.st.rep.error("wrong-arity", message, stmt.span)
+        unknown = [a for a in args if a.name is not None and a.name not in spec.params]
+        if unknown:
+            hint = did_you_mean(unknown[0].name or "", spec.params)
+            message = f"'{spec.name}' has no parameter '{unknown[0].name}'"
+            raise self.st.rep.error("unknown-option", message, unknown[0].span, *hint)
         exprs: list[s.Expr] = [a.value for a in positional]
         for pname in spec.params[len(positional) :]:
             if pname not in named:
                 message = f"'{spec.name}' needs its {what} '{pname}' ({len(spec.params)} in all)"
                 raise self.st.rep.error("wrong-arity", message, stmt.span)
             exprs.append(named.pop(pname).value)
-        if named:
-            name, arg = next(iter(named.items()))
-            hint = did_you_mean(name or "", spec.params)
-            raise self.st.rep.error("unknown-option", f"'{spec.name}' has no parameter '{name}'", arg.span, *hint)
         return exprs
 
     def _param_value(self, spec: gates.OpSpec, expr: s.Expr, ctx: Ctx) -> Value:
@@ -186,7 +208,9 @@ class OperationsMixin:
             message = "a channel's values cannot depend on inputs or params"
             raise self.st.rep.error("type-error", message, expr.span)
         if not isinstance(value, int | float | Sym) or isinstance(value, bool):
-            raise self.st.rep.error("type-error", f"a gate angle must be a number, not {describe(value)}", expr.span)
+            raise self.st.rep.error(
+                "type-error", f"a gate angle must be a number, not {describe(value)}", expr.span
+            )
         if spec.kind == "gate" and isinstance(value, Sym) and value.has_schedule:
             message = "schedules are for dropout and noise probabilities, not gate angles"
             raise self.st.rep.error("type-error", message, expr.span)
@@ -219,17 +243,26 @@ class OperationsMixin:
     def call_block(self, block: s.BlockDef, stmt: s.CallStmt, ctx: Ctx) -> None:
         if block.name in ctx.blocks:
             chain = " -> ".join([*ctx.blocks[ctx.blocks.index(block.name) :], block.name])
-            raise self.st.rep.error("recursive-block", f"block '{block.name}' calls itself ({chain})", stmt.span)
+            raise self.st.rep.error(
+                "recursive-block", f"block '{block.name}' calls itself ({chain})", stmt.span
+            )
         if len(ctx.blocks) >= self.st.limits.max_nesting:
-            raise self.st.rep.error("nesting-too-deep", "block calls nested deeper than the limit", stmt.span)
+            raise self.st.rep.error(
+                "nesting-too-deep", "block calls nested deeper than the limit", stmt.span
+            )
         scope = self.bind_arguments(block.name, block.params, stmt.args or (), ctx, stmt.span)
         if block.wires_name is None and stmt.wires is not None:
             hint = f"hint: declare them: block {block.name}(...) on wires {{ ... }}"
-            raise self.st.rep.error("type-error", f"block '{block.name}' takes no wires", stmt.wires.span, hint)
+            raise self.st.rep.error(
+                "type-error", f"block '{block.name}' takes no wires", stmt.wires.span, hint
+            )
         wires = ctx.wires
         if block.wires_name is not None:
             wires = self.flat_wires(stmt.wires, ctx, stmt.span)
             scope.vars[block.wires_name] = ListValue(tuple(wires))
+        estimate = estimate_block(block, len(wires), self.st)
+        if self.st.work + estimate > self.st.limits.max_ops:
+            self.too_many_ops(self.st.work + estimate, stmt.span)
         inner = ctx.enter(
             scope=scope,
             wires=wires,
@@ -258,15 +291,24 @@ class OperationsMixin:
             if arg.name is None:
                 continue
             if arg.name not in names:
-                raise rep.error("unknown-option", f"'{name}' has no parameter '{arg.name}'", arg.span, *did_you_mean(arg.name, names))
+                raise rep.error(
+                    "unknown-option",
+                    f"'{name}' has no parameter '{arg.name}'",
+                    arg.span,
+                    *did_you_mean(arg.name, names),
+                )
             if arg.name in scope.vars:
-                raise rep.error("wrong-argument-count", f"argument '{arg.name}' given twice", arg.span)
+                raise rep.error(
+                    "wrong-argument-count", f"argument '{arg.name}' given twice", arg.span
+                )
             scope.vars[arg.name] = ev.eval(arg.value, ctx.scope)
         for param in params:
             if param.name in scope.vars:
                 continue
             if param.default is None:
-                raise rep.error("wrong-argument-count", f"'{name}' needs the argument '{param.name}'", span)
+                raise rep.error(
+                    "wrong-argument-count", f"'{name}' needs the argument '{param.name}'", span
+                )
             scope.vars[param.name] = ev.eval(param.default, self.st.defs.globals)
         return scope
 
@@ -276,7 +318,11 @@ class OperationsMixin:
         pairs = self.topology_pairs(stmt.topology, len(wires), ctx)
         groups: list[tuple[int, ...]] = [(wires[a], wires[b]) for a, b in pairs]
         name = self._resolve_op(stmt.gate.name, ctx, stmt.gate.span)
-        inner = ctx if ctx.role == "encoder" else ctx.enter(role="entangler", origin=(*ctx.origin, "entangle"))
+        inner = (
+            ctx
+            if ctx.role == "encoder"
+            else ctx.enter(role="entangler", origin=(*ctx.origin, "entangle"))
+        )
         spec = gates.lookup(name)
         if spec is None:
             for group in groups:
@@ -284,14 +330,18 @@ class OperationsMixin:
                 self.call_block(self.st.defs.blocks[name], call, inner.enter(wires=group))
             return
         if spec.num_wires != 2:
-            message = f"'{spec.name}' acts on {spec.num_wires} wire(s); entangle needs a 2-wire gate"
+            message = (
+                f"'{spec.name}' acts on {spec.num_wires} wire(s); entangle needs a 2-wire gate"
+            )
             raise self.st.rep.error("wire-count", message, stmt.gate.span)
         self.apply_spec(spec, stmt.gate, groups, inner)
 
     def topology_pairs(self, expr: s.Expr, n: int, ctx: Ctx) -> list[tuple[int, int]]:
         rep = self.st.rep
         if isinstance(expr, s.ListExpr | s.Name):
-            value = self.st.ev.eval(expr, ctx.scope) if not self._is_topology_name(expr, ctx) else None
+            value = (
+                self.st.ev.eval(expr, ctx.scope) if not self._is_topology_name(expr, ctx) else None
+            )
             if value is not None and not isinstance(value, TopologyRef):
                 return self._explicit_pairs(value, n, expr.span)
             name = value.name if isinstance(value, TopologyRef) else expr.id  # type: ignore[union-attr]
@@ -300,18 +350,24 @@ class OperationsMixin:
             bound = ctx.scope.lookup(expr.func.id)  # a block parameter such as topo=star
             name = bound.name if isinstance(bound, TopologyRef) else expr.func.id
             return self.run_topology(name, expr.args, n, ctx, expr.span)
-        raise rep.error("unknown-topology", "expected a topology name or a list of pairs", expr.span)
+        raise rep.error(
+            "unknown-topology", "expected a topology name or a list of pairs", expr.span
+        )
 
     def _is_topology_name(self, expr: s.Expr, ctx: Ctx) -> bool:
         return isinstance(expr, s.Name) and ctx.scope.lookup(expr.id) is None
 
     def _explicit_pairs(self, value: Value, n: int, span: Span) -> list[tuple[int, int]]:
         if not isinstance(value, ListValue):
-            raise self.st.rep.error("type-error", f"a topology must be a list of pairs, not {describe(value)}", span)
+            raise self.st.rep.error(
+                "type-error", f"a topology must be a list of pairs, not {describe(value)}", span
+            )
         pairs = []
         for item in value.items:
             if not isinstance(item, TupleValue | ListValue) or len(item.items) != 2:
-                raise self.st.rep.error("type-error", "each entry of a pair list must be a pair like (0, 1)", span)
+                raise self.st.rep.error(
+                    "type-error", "each entry of a pair list must be a pair like (0, 1)", span
+                )
             pairs.append(self.check_pair(item.items[0], item.items[1], n, span))
         return pairs
 
@@ -320,23 +376,37 @@ class OperationsMixin:
         first, second = ev.as_int(a, span, "a pair entry"), ev.as_int(b, span, "a pair entry")
         for x in (first, second):
             if not 0 <= x < n:
-                raise rep.error("wire-out-of-range", f"pair entry {x} is out of range for {n} wires", span)
+                raise rep.error(
+                    "wire-out-of-range", f"pair entry {x} is out of range for {n} wires", span
+                )
         if first == second:
             raise rep.error("duplicate-wire", f"pair ({first}, {second}) repeats a wire", span)
         return first, second
 
-    def run_topology(self, name: str, args: Sequence[s.Arg], n: int, ctx: Ctx, span: Span) -> list[tuple[int, int]]:
+    def run_topology(
+        self, name: str, args: Sequence[s.Arg], n: int, ctx: Ctx, span: Span
+    ) -> list[tuple[int, int]]:
         topology = self.st.defs.topologies.get(name)
         if topology is None:
             hint = did_you_mean(name, self.st.defs.topologies)
             raise self.st.rep.error("unknown-topology", f"unknown topology '{name}'", span, *hint)
         if not topology.params:
-            raise self.st.rep.error("wrong-argument-count", f"topology '{name}' must take the wire count as its first parameter", topology.span)
+            raise self.st.rep.error(
+                "wrong-argument-count",
+                f"topology '{name}' must take the wire count as its first parameter",
+                topology.span,
+            )
         first = s.Arg(None, s.Int(n, span), span)
         scope = self.bind_arguments(name, topology.params, (first, *args), ctx, span)
         pairs: list[tuple[int, int]] = []
         call_site = ctx.call_site or span  # a failed require points at the user's entangle
-        inner = ctx.enter(scope=scope, kind="topology", pairs=pairs, blocks=(*ctx.blocks, name), call_site=call_site)
+        inner = ctx.enter(
+            scope=scope,
+            kind="topology",
+            pairs=pairs,
+            blocks=(*ctx.blocks, name),
+            call_site=call_site,
+        )
         if name in ctx.blocks:
             raise self.st.rep.error("recursive-block", f"topology '{name}' calls itself", span)
         self.exec_body(topology.body, inner)

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 
 from dreamlang import ir
+from dreamlang.arith import MATH
 from dreamlang.values import DepthSchedule
 
 __all__ = [
@@ -59,17 +60,6 @@ _BINARY: dict[str, Callable[[float, float], float]] = {
     "/": lambda a, b: a / b,
     "**": math.pow,  # a real result or ValueError, never a complex number
 }
-_FUNCS: dict[str, Callable[[float], float]] = {
-    "sin": math.sin,
-    "cos": math.cos,
-    "tan": math.tan,
-    "exp": math.exp,
-    "log": math.log,
-    "sqrt": math.sqrt,
-    "arcsin": math.asin,
-    "arccos": math.acos,
-    "arctan": math.atan,
-}
 
 
 def evaluate(
@@ -89,7 +79,7 @@ def evaluate(
     if isinstance(expr, ir.Neg):
         return -evaluate(expr.operand, epoch=epoch, inputs=inputs, params=params)
     if isinstance(expr, ir.Call):
-        return _FUNCS[expr.func](evaluate(expr.arg, epoch=epoch, inputs=inputs, params=params))
+        return MATH[expr.func](evaluate(expr.arg, epoch=epoch, inputs=inputs, params=params))
     if isinstance(expr, ir.Schedule):
         return schedule_value(expr.kind, expr.args, expr.length, epoch)
     if isinstance(expr, ir.InputRef | ir.ParamRef):

@@ -174,7 +174,7 @@ def test_named_and_positional_angles() -> None:
         ("rx(1, 2) on 0", "wrong-arity"),
         ("rx on 0", "wrong-arity"),
         ("h(0.5) on 0", "wrong-arity"),
-        ("rx(phi=1) on 0", "wrong-arity"),
+        ("rx(phi=1) on 0", "unknown-option"),
         ("rot(1, 2, 3, omega=4) on 0", "wrong-arity"),
         ("hadamard on 0", "unknown-gate"),
         ("rx(linear(0.1, 0.0, epochs=5)) on 0", "type-error"),

@@ -16,7 +16,12 @@ def angle(draw: st.DrawFn, n: int) -> str:
     """A parameter expression over x (n features), theta (n x 3), loop-free constants."""
     q = draw(st.integers(0, n - 1))
     k = draw(st.integers(0, 2))
-    leaves = [f"x[{q}]", f"theta[{q}, {k}]", "pi", draw(st.sampled_from(["0.5", "2", "1e-3", "3.25"]))]
+    leaves = [
+        f"x[{q}]",
+        f"theta[{q}, {k}]",
+        "pi",
+        draw(st.sampled_from(["0.5", "2", "1e-3", "3.25"])),
+    ]
     left = draw(st.sampled_from(leaves))
     right = draw(st.sampled_from(leaves))
     op = draw(st.sampled_from(["+", "-", "*", "/"]))
@@ -45,7 +50,9 @@ def statement(draw: st.DrawFn, n: int) -> str:
     if kind == "rot":
         return f"rot(theta[{w1}, 0], theta[{w1}, 1], {draw(angle(n))}) on {w1}"
     if kind == "entangle":
-        return f"entangle {draw(st.sampled_from(TOPOLOGIES))} using {draw(st.sampled_from(GATES_2))}"
+        return (
+            f"entangle {draw(st.sampled_from(TOPOLOGIES))} using {draw(st.sampled_from(GATES_2))}"
+        )
     return f"for q in 0..{n} {{ ry(theta[q, 1] * x[q]) on q }}"
 
 
