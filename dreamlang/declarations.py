@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from dreamlang import ir
 from dreamlang import syntax as s
-from dreamlang.context import Ctx, UnrollState
-from dreamlang.diagnostics import Span
+from dreamlang.blocks import BlocksMixin
+from dreamlang.context import Ctx
 from dreamlang.evaluate import Scope
 from dreamlang.reporting import Abort, did_you_mean
-from dreamlang.values import ArrayRef, Sym, Value, is_number
+from dreamlang.values import ArrayRef, Sym, Value, describe, is_number
 
 __all__ = ["ACTIVATIONS", "INITIALIZERS", "DeclarationsMixin", "Declared"]
 
@@ -32,17 +32,27 @@ class Declared:
     params: tuple[ir.ParamDecl, ...]
 
 
-class DeclarationsMixin:
-    st: UnrollState
+class DeclarationsMixin(BlocksMixin):
+    """Declarations before the body runs, outputs after."""
 
-    def check_wire(self, wire: Value, span: Span) -> int:  # provided by OperationsMixin
-        raise NotImplementedError  # pragma: no cover
+    def _define(self, scope: Scope, name: str, value: Value, stmt: s.Stmt) -> None:
+        if name in scope.vars:
+            raise self.st.rep.error(
+                "duplicate-definition", f"'{name}' is already defined in this scope", stmt.span
+            )
+        scope.vars[name] = value
 
-    def flat_wires(self, expr: s.Expr | None, ctx: Ctx, span: Span) -> tuple[int, ...]:
-        raise NotImplementedError  # pragma: no cover
-
-    def bind(self, stmt: s.ConstStmt | s.LetStmt, scope: Scope) -> None:  # provided by the Unroller
-        raise NotImplementedError  # pragma: no cover
+    def bind(self, stmt: s.ConstStmt | s.LetStmt, scope: Scope) -> None:
+        value = self.st.ev.eval(stmt.value, scope)
+        if isinstance(stmt, s.ConstStmt) and isinstance(value, Sym | ArrayRef):
+            hint = "hint: use 'let' for values that depend on inputs or params"
+            raise self.st.rep.error(
+                "type-error",
+                f"a const must be known at compile time, not {describe(value)}",
+                stmt.value.span,
+                hint,
+            )
+        self._define(scope, stmt.name, value, stmt)
 
     def declare(self, model: s.ModelDef, scope: Scope) -> Declared:
         """Bind the model's qubits, inputs, params, consts and lets, in source order, before its body runs.

@@ -11,10 +11,8 @@ from dreamlang.annotate import apply_annotations
 from dreamlang.context import Ctx, Definitions, Registration, UnrollState
 from dreamlang.declarations import DeclarationsMixin
 from dreamlang.estimate import estimate_body
-from dreamlang.evaluate import Scope
-from dreamlang.operations import OperationsMixin
 from dreamlang.reporting import Abort, AbortBlock
-from dreamlang.values import ArrayRef, RangeValue, Sym, describe
+from dreamlang.values import RangeValue
 
 __all__ = ["Unroller"]
 
@@ -23,7 +21,7 @@ _DECLARED = (s.ConstStmt, s.LetStmt)  # at the top level of a model, bound by de
 _TOPOLOGY_OK = (s.Pair, s.For, s.Repeat, s.If, s.LetStmt, s.ConstStmt, s.Require)
 
 
-class Unroller(OperationsMixin, DeclarationsMixin):
+class Unroller(DeclarationsMixin):
     """Unrolls one model into ir.Model; errors go to the reporter and skip the statement."""
 
     def __init__(self, st: UnrollState):
@@ -119,30 +117,11 @@ class Unroller(OperationsMixin, DeclarationsMixin):
         handler(stmt, ctx)
 
     # ---- bindings ----
-    def _define(self, scope: Scope, name: str, value: Any, stmt: s.Stmt) -> None:
-        if name in scope.vars:
-            raise self.st.rep.error(
-                "duplicate-definition", f"'{name}' is already defined in this scope", stmt.span
-            )
-        scope.vars[name] = value
-
     def _const(self, stmt: s.ConstStmt, ctx: Ctx) -> None:
         self.bind(stmt, ctx.scope)
 
     def _let(self, stmt: s.LetStmt, ctx: Ctx) -> None:
         self.bind(stmt, ctx.scope)
-
-    def bind(self, stmt: s.ConstStmt | s.LetStmt, scope: Scope) -> None:
-        value = self.st.ev.eval(stmt.value, scope)
-        if isinstance(stmt, s.ConstStmt) and isinstance(value, Sym | ArrayRef):
-            hint = "hint: use 'let' for values that depend on inputs or params"
-            raise self.st.rep.error(
-                "type-error",
-                f"a const must be known at compile time, not {describe(value)}",
-                stmt.value.span,
-                hint,
-            )
-        self._define(scope, stmt.name, value, stmt)
 
     # ---- constructs ----
     def _encode(self, stmt: s.Encode, ctx: Ctx) -> None:
