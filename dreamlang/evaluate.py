@@ -8,14 +8,13 @@ from typing import Any, TypeVar
 
 from dreamlang import ir
 from dreamlang import syntax as s
-from dreamlang.arith import ValueSizes, checked, fold_binary, fold_call, power_overflows
+from dreamlang.arith import ValueSizes, fold_binary, power_overflows
+from dreamlang.calls import MATH_FUNCTIONS, evaluate_call
 from dreamlang.diagnostics import Span
 from dreamlang.limits import Limits
 from dreamlang.reporting import Reporter, did_you_mean
-from dreamlang.schedules import SCHEDULES
 from dreamlang.values import (
     ArrayRef,
-    DepthSchedule,
     GateRef,
     ListValue,
     Pauli,
@@ -34,8 +33,6 @@ V = TypeVar("V", bound=Value)
 _SHORT = 8  # lists and tuples of up to this many plain items need no measuring
 _NESTED = (ListValue, TupleValue, Sym)
 
-MATH_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
-_HELPERS = ("len", "min", "max", "abs", "floor", "ceil")
 _BUILTINS: dict[str, Value] = {
     "pi": math.pi,
     "X": Pauli("X"),
@@ -290,78 +287,8 @@ class Evaluator:
     def _not(self, expr: s.Not, scope: Scope) -> Value:
         return not self.condition(expr.operand, scope)
 
-    # ---- calls ----
     def _call(self, expr: s.Call, scope: Scope) -> Value:
-        name = expr.func.id
-        if name in SCHEDULES:
-            return self._schedule(expr, scope)
-        if any(a.name is not None for a in expr.args):
-            bad = next(a for a in expr.args if a.name is not None)
-            raise self.rep.error("unknown-option", f"'{name}' takes no keyword arguments", bad.span)
-        args = [self.eval(a.value, scope) for a in expr.args]
-        if name in MATH_FUNCTIONS:
-            return self._math(expr, name, args)
-        if name in _HELPERS:
-            return self._helper(expr, name, args)
-        hints = did_you_mean(name, (*MATH_FUNCTIONS, *_HELPERS, *SCHEDULES))
-        if name in self.known_ops():
-            hints = (
-                f"hint: '{name}' is a gate or block; apply it as a statement: {name}(...) on WIRES",
-            )
-        raise self.rep.error(
-            "unknown-function", f"unknown function '{name}'", expr.func.span, *hints
-        )
-
-    def _arity(self, expr: s.Call, name: str, args: list[Value], low: int, high: int) -> None:
-        if not low <= len(args) <= high:
-            want = str(low) if low == high else f"{low} to {high}"
-            message = f"'{name}' takes {want} argument(s), {len(args)} given"
-            raise self.rep.error("wrong-argument-count", message, expr.span)
-
-    def _math(self, expr: s.Call, name: str, args: list[Value]) -> Value:
-        self._arity(expr, name, args, 1, 1)
-        (arg,) = args
-        if isinstance(arg, Sym):
-            return self.bounded(Sym(ir.Call(name, arg.expr), arg.has_schedule), expr.span)
-        if not is_number(arg):
-            raise self.rep.error(
-                "type-error", f"'{name}' needs a number, not {describe(arg)}", expr.span
-            )
-        result, code, message = fold_call(name, float(arg))  # type: ignore[arg-type]
-        if code:
-            raise self.rep.error(code, message, expr.span)
-        return result
-
-    def _helper(self, expr: s.Call, name: str, args: list[Value]) -> Value:
-        if name == "len":
-            self._arity(expr, name, args, 1, 1)
-            return self.length(args[0], expr.span)
-        if name in ("min", "max"):
-            self._arity(expr, name, args, 1, 64)
-            return self._extreme(expr, name, args)
-        self._arity(expr, name, args, 1, 1)
-        if not is_number(args[0]):
-            raise self.rep.error("type-error", f"'{name}' needs a number", expr.span)
-        value = float(args[0])  # type: ignore[arg-type]
-        if name == "abs":
-            return abs(args[0])  # type: ignore[arg-type]
-        result, code, message = checked(math.floor(value) if name == "floor" else math.ceil(value))
-        if code:
-            raise self.rep.error(code, message, expr.span)
-        return result
-
-    def _extreme(self, expr: s.Call, name: str, args: list[Value]) -> Value:
-        """min or max of numbers, or of one list or range (a range by its ends, not its items)."""
-        items: Iterable[Value] = args
-        if len(args) == 1 and isinstance(args[0], RangeValue):
-            numbers = args[0].items()
-            items = [numbers[0], numbers[-1]] if numbers else []
-        elif len(args) == 1:
-            items = self.iterate(args[0], expr.span)
-        values = list(items)
-        if not values or not all(is_number(v) for v in values):
-            raise self.rep.error("type-error", f"'{name}' needs numbers", expr.span)
-        return (min if name == "min" else max)(values)  # type: ignore[type-var]
+        return evaluate_call(self, expr, scope)
 
     def length(self, value: Value, span: Span) -> int:
         if isinstance(value, ArrayRef) and value.remaining:
@@ -380,39 +307,6 @@ class Evaluator:
         if isinstance(value, ArrayRef) and value.remaining:
             return [self.index_value(value, i, span) for i in range(value.remaining[0])]
         raise self.rep.error("type-error", f"cannot iterate over {describe(value)}", span)
-
-    def _schedule(self, expr: s.Call, scope: Scope) -> Value:
-        name = expr.func.id
-        count, axis_meaning = SCHEDULES[name]
-        values: list[float] = []
-        axis: tuple[str, int] | None = None
-        for arg in expr.args:
-            if arg.name is None:
-                value = self.eval(arg.value, scope)
-                if not is_number(value):
-                    message = f"schedule values must be compile-time numbers, not {describe(value)}"
-                    raise self.rep.error("type-error", message, arg.span)
-                values.append(float(value))  # type: ignore[arg-type]
-            elif arg.name in ("epochs", "depth") and axis is None and axis_meaning != "unused":
-                axis = (arg.name, self.integer(arg.value, scope, f"'{arg.name}'"))
-            else:
-                hint = "hint: use epochs=N or depth=N" if axis_meaning != "unused" else ""
-                message = f"'{name}' does not take the option '{arg.name}'"
-                raise self.rep.error("unknown-option", message, arg.span, *([hint] if hint else []))
-        if len(values) != count:
-            message = f"'{name}' takes {count} value(s), {len(values)} given"
-            raise self.rep.error("wrong-argument-count", message, expr.span)
-        if name == "constant":
-            return values[0]
-        if axis is None:
-            message = (
-                f"'{name}' needs its horizon: epochs=N (over training) or depth=N (over layers)"
-            )
-            raise self.rep.error("invalid-schedule", message, expr.span)
-        if axis[1] <= 0:
-            raise self.rep.error("invalid-schedule", f"'{axis[0]}' must be positive", expr.span)
-        node = ir.Schedule if axis[0] == "epochs" else DepthSchedule
-        return Sym(node(name, tuple(values), axis[1]), True)  # type: ignore[arg-type]
 
     # ---- indexing and literals ----
     def _index(self, expr: s.Index, scope: Scope) -> Value:

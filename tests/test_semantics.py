@@ -1394,7 +1394,7 @@ def test_constant_is_just_a_number() -> None:
         ("linear(x[0], 0.0, epochs=3)", "type-error"),
         ("linear(0.5, 0.0, epochs=2.5)", "non-integer"),
         ("cosine(0.5, 0.0, epochs=10) - 0.6", "probability-out-of-range"),
-        ("exponential(0.1, -0.5, epochs=49)", "probability-out-of-range"),  # negative at epoch 1
+        ("exponential(0.1, -0.5, epochs=49)", "invalid-schedule"),  # a negative ratio
         ("(linear(0.1, 0.9, epochs=10) - 0.5) ** 0.5", "probability-out-of-range"),  # not real
     ],
 )

@@ -1,0 +1,131 @@
+"""Function calls in expressions: math functions, helpers such as len and min, and schedules."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from dreamlang import ir
+from dreamlang import syntax as s
+from dreamlang.arith import checked, fold_call
+from dreamlang.reporting import did_you_mean
+from dreamlang.schedules import SCHEDULES
+from dreamlang.values import DepthSchedule, RangeValue, Sym, Value, describe, is_number
+
+if TYPE_CHECKING:
+    from dreamlang.evaluate import Evaluator, Scope
+
+__all__ = ["HELPERS", "MATH_FUNCTIONS", "evaluate_call"]
+
+MATH_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
+HELPERS = ("len", "min", "max", "abs", "floor", "ceil")
+
+
+def evaluate_call(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
+    """A function call in an expression: math, helpers (len, min, ...) or a schedule."""
+    name = expr.func.id
+    if name in SCHEDULES:
+        return _schedule(ev, expr, scope)
+    if any(a.name is not None for a in expr.args):
+        bad = next(a for a in expr.args if a.name is not None)
+        raise ev.rep.error("unknown-option", f"'{name}' takes no keyword arguments", bad.span)
+    args = [ev.eval(a.value, scope) for a in expr.args]
+    if name in MATH_FUNCTIONS:
+        return _math(ev, expr, name, args)
+    if name in HELPERS:
+        return _helper(ev, expr, name, args)
+    hints = did_you_mean(name, (*MATH_FUNCTIONS, *HELPERS, *SCHEDULES))
+    if name in ev.known_ops():
+        hints = (
+            f"hint: '{name}' is a gate or block; apply it as a statement: {name}(...) on WIRES",
+        )
+    raise ev.rep.error("unknown-function", f"unknown function '{name}'", expr.func.span, *hints)
+
+
+def _arity(ev: Evaluator, expr: s.Call, name: str, args: list[Value], low: int, high: int) -> None:
+    if not low <= len(args) <= high:
+        want = str(low) if low == high else f"{low} to {high}"
+        message = f"'{name}' takes {want} argument(s), {len(args)} given"
+        raise ev.rep.error("wrong-argument-count", message, expr.span)
+
+
+def _math(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
+    _arity(ev, expr, name, args, 1, 1)
+    (arg,) = args
+    if isinstance(arg, Sym):
+        return ev.bounded(Sym(ir.Call(name, arg.expr), arg.has_schedule), expr.span)
+    if not is_number(arg):
+        raise ev.rep.error("type-error", f"'{name}' needs a number, not {describe(arg)}", expr.span)
+    result, code, message = fold_call(name, float(arg))  # type: ignore[arg-type]
+    if code:
+        raise ev.rep.error(code, message, expr.span)
+    return result
+
+
+def _helper(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
+    if name == "len":
+        _arity(ev, expr, name, args, 1, 1)
+        return ev.length(args[0], expr.span)
+    if name in ("min", "max"):
+        _arity(ev, expr, name, args, 1, 64)
+        return _extreme(ev, expr, name, args)
+    _arity(ev, expr, name, args, 1, 1)
+    if not is_number(args[0]):
+        raise ev.rep.error("type-error", f"'{name}' needs a number", expr.span)
+    value = float(args[0])  # type: ignore[arg-type]
+    if name == "abs":
+        return abs(args[0])  # type: ignore[arg-type]
+    result, code, message = checked(math.floor(value) if name == "floor" else math.ceil(value))
+    if code:
+        raise ev.rep.error(code, message, expr.span)
+    return result
+
+
+def _extreme(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
+    """min or max of numbers, or of one list or range (a range by its ends, not its items)."""
+    items: Iterable[Value] = args
+    if len(args) == 1 and isinstance(args[0], RangeValue):
+        numbers = args[0].items()
+        items = [numbers[0], numbers[-1]] if numbers else []
+    elif len(args) == 1:
+        items = ev.iterate(args[0], expr.span)
+    values = list(items)
+    if not values or not all(is_number(v) for v in values):
+        raise ev.rep.error("type-error", f"'{name}' needs numbers", expr.span)
+    return (min if name == "min" else max)(values)  # type: ignore[type-var]
+
+
+def _schedule(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
+    name = expr.func.id
+    count, axis_meaning = SCHEDULES[name]
+    values: list[float] = []
+    axis: tuple[str, int] | None = None
+    for arg in expr.args:
+        if arg.name is None:
+            value = ev.eval(arg.value, scope)
+            if not is_number(value):
+                message = f"schedule values must be compile-time numbers, not {describe(value)}"
+                raise ev.rep.error("type-error", message, arg.span)
+            values.append(float(value))  # type: ignore[arg-type]
+        elif arg.name in ("epochs", "depth") and axis is None and axis_meaning != "unused":
+            axis = (arg.name, ev.integer(arg.value, scope, f"'{arg.name}'"))
+        else:
+            hint = "hint: use epochs=N or depth=N" if axis_meaning != "unused" else ""
+            message = f"'{name}' does not take the option '{arg.name}'"
+            raise ev.rep.error("unknown-option", message, arg.span, *([hint] if hint else []))
+    if len(values) != count:
+        message = f"'{name}' takes {count} value(s), {len(values)} given"
+        raise ev.rep.error("wrong-argument-count", message, expr.span)
+    if name == "constant":
+        return values[0]
+    if name in ("exponential", "step") and values[1] < 0:
+        message = f"'{name}' needs a ratio of at least 0, not {values[1]:g}"
+        raise ev.rep.error("invalid-schedule", message, expr.span)
+    if axis is None:
+        message = f"'{name}' needs its horizon: epochs=N (over training) or depth=N (over layers)"
+        raise ev.rep.error("invalid-schedule", message, expr.span)
+    if axis[1] <= 0:
+        raise ev.rep.error("invalid-schedule", f"'{axis[0]}' must be positive", expr.span)
+    node = ir.Schedule if axis[0] == "epochs" else DepthSchedule
+    return Sym(node(name, tuple(values), axis[1]), True)  # type: ignore[arg-type]
