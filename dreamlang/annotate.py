@@ -161,6 +161,36 @@ def _dropout(
 ) -> None:
     stmt = reg.stmt
     assert isinstance(stmt, s.DropoutStmt)
+    _check_dropout_statement(st, stmt, reg)
+    p = _probability_value(st, reg.values["p"], stmt.span)
+    p_layer = (
+        _probability_value(st, reg.values["p_layer"], stmt.span)
+        if "p_layer" in reg.values
+        else None
+    )
+    names = _gate_filter(st, stmt.gates, stmt.span)
+    for index in range(reg.start, reg.end):
+        op = ops[index]
+        if op.tags.dropout is not None or not _selected(stmt, op, names, reg.layers):
+            continue
+        layer = op.tags.layer
+        tag = ir.DropoutTag(
+            stmt.target,
+            _at_layer(p, layer),
+            _at_layer(p_layer, layer) if p_layer is not None else None,
+            _group(stmt, reg, op),
+            reg.index,
+        )
+        checker.check(tag.p, stmt.span, "p")
+        if tag.p_layer is not None:
+            checker.check(tag.p_layer, stmt.span, "p_layer")
+        ops[index] = ir.Operation(
+            op.name, op.wires, op.params, _with_dropout(op.tags, tag), op.span
+        )
+
+
+def _check_dropout_statement(st: UnrollState, stmt: s.DropoutStmt, reg: Registration) -> None:
+    """The statement's own mistakes: target, gate list, options, include."""
     if stmt.target not in DROPOUT_TARGETS:
         hint = did_you_mean(stmt.target, DROPOUT_TARGETS) or (
             "hint: dropout targets are " + ", ".join(DROPOUT_TARGETS),
@@ -190,31 +220,6 @@ def _dropout(
             raise st.rep.error(
                 "unknown-option", f"cannot include '{item}'", stmt.span, "hint: include encoders"
             )
-    p = _probability_value(st, reg.values["p"], stmt.span)
-    p_layer = (
-        _probability_value(st, reg.values["p_layer"], stmt.span)
-        if "p_layer" in reg.values
-        else None
-    )
-    names = _gate_filter(st, stmt.gates, stmt.span)
-    for index in range(reg.start, reg.end):
-        op = ops[index]
-        if op.tags.dropout is not None or not _selected(stmt, op, names, reg.layers):
-            continue
-        layer = op.tags.layer
-        tag = ir.DropoutTag(
-            stmt.target,
-            _at_layer(p, layer),
-            _at_layer(p_layer, layer) if p_layer is not None else None,
-            _group(stmt, reg, op),
-            reg.index,
-        )
-        checker.check(tag.p, stmt.span, "p")
-        if tag.p_layer is not None:
-            checker.check(tag.p_layer, stmt.span, "p_layer")
-        ops[index] = ir.Operation(
-            op.name, op.wires, op.params, _with_dropout(op.tags, tag), op.span
-        )
 
 
 def _selected(
