@@ -125,7 +125,8 @@ def _elaborate(files: list[LoadedFile], rep: Reporter, limits: Limits) -> ir.Mod
         return None
     st = UnrollState(rep, limits, defs, ev)
     model = Unroller(st).run(models[0])
-    _warn_unused(model, rep)
+    if not rep.error_count:  # after an error, a param's only use may be what failed
+        _warn_unused(model, rep)
     return model
 
 
