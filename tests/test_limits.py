@@ -7,12 +7,9 @@ unrolling, so a loop of a billion iterations must be refused in well under a sec
 
 from __future__ import annotations
 
-import contextlib
 import json
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ import dreamlang
 from dreamlang import Limits
 from dreamlang.cli import main
 from dreamlang.diagnostics import DreamError
+from tests.helpers import time_limit
 
 DEFAULTS = Limits()
 TINY = "model m {\n    qubits 1\n    h on 0\n}\n"
@@ -34,25 +32,6 @@ def first_error(text: str, **options: Any) -> tuple[str, int, int]:
     diag = next(d for d in info.value.diagnostics if d.is_error)
     assert diag.span is not None, diag
     return diag.code, diag.span.line, diag.span.column
-
-
-@contextlib.contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Fail instead of hanging, where SIGALRM exists and this is the main thread."""
-    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def warm_clock() -> float:

@@ -10,12 +10,8 @@ diagnostic expected.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import signal
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +26,7 @@ import dreamlang
 from dreamlang.diagnostics import DreamError, render_json
 from dreamlang.errorcodes import CODES
 from dreamlang.parser import grammar_text
+from tests.helpers import time_limit
 
 REPO = Path(__file__).resolve().parent.parent
 # The profile's example count, scaled: 800 generated and 1,600 mutated programs under "ci".
@@ -40,25 +37,6 @@ _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_
 
 
 # ---- the property ----
-
-
-@contextlib.contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Fail an example that runs too long (where SIGALRM exists and this is the main thread)."""
-    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"dreamlang.parse ran for more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def assert_parses_or_reports(text: str) -> None:
