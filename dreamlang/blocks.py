@@ -12,6 +12,7 @@ from dreamlang.estimate import estimate_block
 from dreamlang.evaluate import Scope
 from dreamlang.operations import OperationsMixin
 from dreamlang.reporting import did_you_mean
+from dreamlang.stdlib_index import import_hint
 from dreamlang.values import ListValue, TopologyRef, TupleValue, Value, describe
 
 __all__ = ["BlocksMixin"]
@@ -177,7 +178,7 @@ class BlocksMixin(OperationsMixin):
     ) -> list[tuple[int, int]]:
         topology = self.st.defs.topologies.get(name)
         if topology is None:
-            hint = did_you_mean(name, self.st.defs.topologies)
+            hint = import_hint(name, self.st.defs.topologies)
             raise self.st.rep.error("unknown-topology", f"unknown topology '{name}'", span, *hint)
         if not topology.params:
             raise self.st.rep.error(

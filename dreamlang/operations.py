@@ -10,6 +10,7 @@ from dreamlang.context import Ctx, UnrollState
 from dreamlang.diagnostics import Span
 from dreamlang.reporting import Abort, did_you_mean
 from dreamlang.schedules import resolve_depth
+from dreamlang.stdlib_index import import_hint
 from dreamlang.values import (
     ArrayRef,
     GateRef,
@@ -121,7 +122,7 @@ class OperationsMixin:
                 "unknown-gate", f"'{name}' is a topology, not a gate", span, hint
             )
         pool = [*gates.GATES, *gates.CHANNELS, *gates.ALIASES, *self.st.defs.blocks]
-        hints = did_you_mean(name, pool)
+        hints = import_hint(name, pool)
         raise self.st.rep.error(
             "unknown-gate", f"unknown gate '{name}'", _name_span(span, name), *hints
         )
