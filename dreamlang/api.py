@@ -11,7 +11,7 @@ from pathlib import Path
 from dreamlang import gates, ir
 from dreamlang import syntax as s
 from dreamlang.context import Definitions, UnrollState
-from dreamlang.diagnostics import DreamError, Severity, Source
+from dreamlang.diagnostics import Diagnostic, DreamError, Severity, Source
 from dreamlang.elaborate import Unroller
 from dreamlang.evaluate import Evaluator, Scope
 from dreamlang.limits import Limits
@@ -59,8 +59,6 @@ def load(
         else:
             text = file.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        from dreamlang.diagnostics import Diagnostic
-
         raise DreamError(
             [Diagnostic(Severity.ERROR, "import-not-found", f"cannot read '{path}': {exc}", None)]
         ) from None
@@ -96,10 +94,17 @@ def _compile(
 ) -> ir.Program:
     limits = limits or Limits()
     rep = Reporter()
-    with _deep_stack():
-        root_paths = [Path(r) for r in roots] if roots is not None else None
-        files = ModuleLoader(rep, limits, root_paths, stdlib_only).load(source, path)
-        model = _elaborate(files, rep, limits) if files else None
+    try:
+        with _deep_stack():
+            root_paths = [Path(r) for r in roots] if roots is not None else None
+            files = ModuleLoader(rep, limits, root_paths, stdlib_only).load(source, path)
+            model = _elaborate(files, rep, limits) if files else None
+    except RecursionError:
+        # Only reachable when --max-nesting is raised far past its default: say so plainly.
+        message = f"the program nests too deeply to compile with max_nesting={limits.max_nesting}"
+        hint = "hint: lower --max-nesting (the default, 256, is always safe)"
+        diagnostic = Diagnostic(Severity.ERROR, "nesting-too-deep", message, None, (hint,))
+        raise DreamError([diagnostic]) from None
     rep.raise_if_errors()
     warnings = tuple(d for d in rep.diagnostics if d.severity is not Severity.ERROR)
     return ir.Program(model, source.name, warnings)

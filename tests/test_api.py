@@ -98,3 +98,10 @@ def test_limits_are_configurable_from_the_api():
         dreamlang.parse(source, limits=dreamlang.Limits(max_qubits=2))
     assert info.value.codes == ["too-many-qubits"]
     assert dreamlang.parse(source, limits=dreamlang.Limits(max_qubits=3)).model is not None
+
+
+def test_nesting_past_the_stack_with_a_raised_limit_is_a_diagnostic_not_a_crash():
+    text = "model m {\n  qubits 1\n  input x\n  rx(" + "-" * 30000 + "x) on 0\n}\n"
+    with pytest.raises(dreamlang.DreamError) as info:
+        dreamlang.parse(text, limits=dreamlang.Limits(max_nesting=100_000))
+    assert info.value.codes == ["nesting-too-deep"]
