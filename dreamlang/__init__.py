@@ -34,7 +34,3 @@ def __getattr__(name: str) -> Any:
 
         return formatter.format_source
     raise AttributeError(f"module 'dreamlang' has no attribute {name!r}")
-
-
-def load_ipython_extension(ipython: Any) -> None:  # pragma: no cover - later issue
-    raise ImportError("the %%dream cell magic arrives in a later release")

@@ -112,12 +112,9 @@ def _compile(
 
 def _elaborate(files: list[LoadedFile], rep: Reporter, limits: Limits) -> ir.Model | None:
     defs = Definitions(Scope())
-    ev = Evaluator(
-        rep, lambda: [*gates.GATES, *gates.CHANNELS, *gates.ALIASES, *defs.blocks], set(), limits
-    )
+    ev = Evaluator(rep, defs.blocks, defs.topologies, limits)
     for loaded in files:
         _collect(loaded.module, defs, ev, rep)
-    ev._topologies.update(defs.topologies)
     models = [item for item in files[-1].module.items if isinstance(item, s.ModelDef)]
     for extra in models[1:]:
         rep.error(

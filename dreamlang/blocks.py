@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dreamlang import gates
 from dreamlang import syntax as s
 from dreamlang.context import Ctx
 from dreamlang.diagnostics import Span
@@ -22,8 +21,7 @@ class BlocksMixin(OperationsMixin):
     """Calls of gates or blocks, and entanglers over topologies."""
 
     def apply_call(self, stmt: s.CallStmt, ctx: Ctx) -> None:
-        name = self._resolve_op(stmt.name, ctx, stmt.span)
-        spec = gates.lookup(name)
+        name, spec = self._resolve_op(stmt.name, ctx, stmt.span)
         if spec is not None:
             groups = self.wire_groups(stmt.wires, spec.num_wires, ctx, stmt.span)
             self.apply_spec(spec, stmt, groups, ctx)
@@ -107,13 +105,12 @@ class BlocksMixin(OperationsMixin):
         wires = self.flat_wires(stmt.gate.wires, ctx, stmt.span)
         pairs = self.topology_pairs(stmt.topology, len(wires), ctx)
         groups: list[tuple[int, ...]] = [(wires[a], wires[b]) for a, b in pairs]
-        name = self._resolve_op(stmt.gate.name, ctx, stmt.gate.span)
+        name, spec = self._resolve_op(stmt.gate.name, ctx, stmt.gate.span)
         inner = (
             ctx
             if ctx.role == "encoder"
             else ctx.enter(role="entangler", origin=(*ctx.origin, "entangle"))
         )
-        spec = gates.lookup(name)
         if spec is None:
             for group in groups:
                 call = s.CallStmt(name, stmt.gate.args, None, stmt.gate.span)

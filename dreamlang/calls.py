@@ -36,7 +36,7 @@ def evaluate_call(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
     if name in HELPERS:
         return _helper(ev, expr, name, args)
     hints = did_you_mean(name, (*MATH_FUNCTIONS, *HELPERS, *SCHEDULES))
-    if name in ev.known_ops():
+    if ev.is_op(name):
         hints = (
             f"hint: '{name}' is a gate or block; apply it as a statement: {name}(...) on WIRES",
         )

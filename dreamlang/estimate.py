@@ -17,21 +17,20 @@ _CAP = 10**15  # estimates saturate here rather than growing without bound
 
 def estimate_body(body: Sequence[s.Stmt], ctx: Ctx, st: UnrollState) -> int:
     """Operations per run of ``body``: nested loop counts are evaluated where they are constant."""
-    quiet = Evaluator(
-        Reporter(max_errors=10**9), st.ev.known_ops, set(st.defs.topologies), st.limits
-    )
-    return _Estimator(quiet, st, len(ctx.wires)).body(body, ctx.scope, ())
+    return _Estimator(_quiet_evaluator(st), st, len(ctx.wires)).body(body, ctx.scope, ())
 
 
 def estimate_block(block: s.BlockDef, width: int, st: UnrollState) -> int:
     """Operations per call of ``block`` on ``width`` wires; cached, so call trees cost linear time."""
     key = (block.name, width)
     if key not in st.block_estimates:
-        quiet = Evaluator(
-            Reporter(max_errors=10**9), st.ev.known_ops, set(st.defs.topologies), st.limits
-        )
-        st.block_estimates[key] = _Estimator(quiet, st, width).call_block(block, ())
+        st.block_estimates[key] = _Estimator(_quiet_evaluator(st), st, width).call_block(block, ())
     return st.block_estimates[key]
+
+
+def _quiet_evaluator(st: UnrollState) -> Evaluator:
+    """An evaluator whose mistakes are thrown away: an estimate must never report anything."""
+    return Evaluator(Reporter(max_errors=10**9), st.defs.blocks, st.defs.topologies, st.limits)
 
 
 class _Estimator:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import Any, TypeVar
 
-from dreamlang import ir
+from dreamlang import gates, ir
 from dreamlang import syntax as s
 from dreamlang.arith import ValueSizes, fold_binary, power_overflows
 from dreamlang.calls import MATH_FUNCTIONS, evaluate_call
@@ -88,7 +88,8 @@ def to_expr(value: Value) -> ir.Expr:
 class Evaluator:
     """Evaluates syntax expressions in a scope, reporting mistakes as positioned diagnostics.
 
-    ``op_names`` and ``topology_names`` are the callables a bare name may refer to as a value.
+    ``blocks`` and ``topologies`` are the live tables of definitions: a bare name that is no
+    variable may name a gate, a block or a topology used as a value.
     ``limits`` bound the lists and run-time expressions that names let a program build up:
     their depth by ``max_nesting`` and their size by ``max_ops``.
     """
@@ -96,17 +97,16 @@ class Evaluator:
     def __init__(
         self,
         rep: Reporter,
-        op_names: Callable[[], Iterable[str]],
-        topologies: set[str],
+        blocks: Container[str],
+        topologies: Container[str],
         limits: Limits | None = None,
     ):
         self.rep = rep
         self.limits = limits or Limits()
         self._sizes = ValueSizes()
         self._short_ok = self.limits.max_nesting >= 2 and self.limits.max_ops > _SHORT
-        self._op_names = op_names
+        self._blocks = blocks
         self._topologies = topologies
-        self._known_ops: set[str] | None = None
         self._dispatch: dict[type, Callable[[Any, Scope], Value]] = {
             s.Int: self._int,
             s.Float: self._float,
@@ -152,16 +152,6 @@ class Evaluator:
             "non-integer", f"{what} must be an integer, not {describe(value)}", span
         )
 
-    def scalar(self, expr: s.Expr, scope: Scope, what: str) -> int | float | Sym:
-        value = self.eval(expr, scope)
-        if is_number(value) or isinstance(value, Sym):
-            return value  # type: ignore[return-value]
-        hint = "hint: index it, e.g. theta[0]" if isinstance(value, ArrayRef) else None
-        notes = (hint,) if hint else ()
-        raise self.rep.error(
-            "type-error", f"{what} must be a number, not {describe(value)}", expr.span, *notes
-        )
-
     def bounded(self, value: V, span: Span) -> V:
         """``value``, if its depth and size are within the limits."""
         depth, size = self._sizes.measure(value)
@@ -194,17 +184,17 @@ class Evaluator:
             return found
         if expr.id in _BUILTINS:
             return _BUILTINS[expr.id]
-        if expr.id in self.known_ops():
+        if self.is_op(expr.id):
             return GateRef(expr.id)
         if expr.id in self._topologies:
             return TopologyRef(expr.id)
         hint = did_you_mean(expr.id, scope.names() | set(_BUILTINS))
         raise self.rep.error("unknown-name", f"unknown name '{expr.id}'", expr.span, *hint)
 
-    def known_ops(self) -> set[str]:
-        if self._known_ops is None:
-            self._known_ops = set(self._op_names())
-        return self._known_ops
+    def is_op(self, name: str) -> bool:
+        """Whether ``name`` is a built-in gate or channel (or alias) or a defined block."""
+        # Checked against the live tables, so blocks defined after a first lookup are seen.
+        return gates.lookup(name) is not None or name in self._blocks
 
     # ---- operators ----
     def _binary(self, expr: s.Binary, scope: Scope) -> Value:

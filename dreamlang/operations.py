@@ -108,14 +108,16 @@ class OperationsMixin:
             )
 
     # ---- gates and channels ----
-    def _resolve_op(self, name: str, ctx: Ctx, span: Span) -> str:
+    def _resolve_op(self, name: str, ctx: Ctx, span: Span) -> tuple[str, gates.OpSpec | None]:
+        """The gate or block a call names, with the gate's spec (None for a block)."""
         # Gates live in their own namespace: an input named x does not hide the gate x. Only a
         # name bound to a gate value (a block parameter such as rotation=ry) redirects the call.
         bound = ctx.scope.lookup(name)
         if isinstance(bound, GateRef):
             name = bound.name
-        if gates.lookup(name) is not None or name in self.st.defs.blocks:
-            return name
+        spec = gates.lookup(name)
+        if spec is not None or name in self.st.defs.blocks:
+            return name, spec
         if name in self.st.defs.topologies:
             hint = f"hint: use it with 'entangle {name} using cnot'"
             raise self.st.rep.error(
@@ -147,15 +149,11 @@ class OperationsMixin:
             ops.append(ir.Operation(spec.name, group, params, tags, stmt.span))
 
     def _bind_params(self, spec: gates.OpSpec, stmt: s.CallStmt, ctx: Ctx) -> list[Value]:
-        plan = self._plans.get((id(stmt), spec.name))
+        plan = self.st.plans.get((id(stmt), spec.name))
         if plan is None:
             plan = self._plan_params(spec, stmt)
-            self._plans[(id(stmt), spec.name)] = plan
+            self.st.plans[(id(stmt), spec.name)] = plan
         return [self._param_value(spec, e, ctx) for e in plan]
-
-    @property
-    def _plans(self) -> dict[tuple[int, str], list[s.Expr]]:
-        return self.st.plans
 
     def _plan_params(self, spec: gates.OpSpec, stmt: s.CallStmt) -> list[s.Expr]:
         """Match a call's arguments to the gate's parameters; cached per statement, as it is syntax."""
