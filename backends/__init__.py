@@ -75,6 +75,10 @@ class BackendUnavailable(Exception):
 # for, so importing dreamlang never drags in qiskit, pennylane or cirq.
 _REGISTRY: dict[str, tuple[str, str]] = {
     "ir": ("dreamlang.backends.ir:IRBackend", ""),
+    "pennylane": ("dreamlang.backends.pennylane:PennyLaneBackend", "pennylane"),
+    "qiskit": ("dreamlang.backends.qiskit:QiskitBackend", "qiskit"),
+    "cirq": ("dreamlang.backends.cirq:CirqBackend", "cirq"),
+    "qasm3": ("dreamlang.backends.qasm3:QASM3Backend", ""),
 }
 _CACHE: dict[str, Backend] = {}
 _LOCK = threading.Lock()

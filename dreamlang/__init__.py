@@ -17,6 +17,7 @@ __all__ = [
     "Span",
     "__version__",
     "check",
+    "compile",
     "format_source",
     "load",
     "parse",
@@ -29,6 +30,10 @@ def __getattr__(name: str) -> Any:
         from dreamlang import api
 
         return getattr(api, name)
+    if name == "compile":
+        from dreamlang import compiled
+
+        return compiled.compile
     if name == "format_source":
         from dreamlang import formatter
 

@@ -1,0 +1,216 @@
+"""Target-independent numpy runtime, shared verbatim by compiled models and generated modules.
+
+Everything below the ``# ---- runtime ----`` marker is copied, unchanged, into every generated
+Python module, so a module needs only numpy and its target library. The in-memory compiled
+models call the same functions, so both paths compute the classical parts identically.
+Only numpy and the standard library may be used here, and only literal data passed in.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+# ---- runtime ----
+
+
+def _schedule(kind: str, args: tuple[float, ...], length: int, epoch: float) -> float:
+    """A schedule's value at an epoch (see docs/language.md, section Schedules)."""
+    if kind == "constant":
+        return args[0]
+    if kind == "step":
+        return args[0] * math.pow(args[1], epoch // length)
+    frac = min(max(epoch, 0.0), length) / length if length > 0 else 1.0
+    if kind == "linear":
+        return args[0] + (args[1] - args[0]) * frac
+    if kind == "cosine":
+        return args[1] + (args[0] - args[1]) * (1 + math.cos(math.pi * frac)) / 2
+    if kind == "exponential":
+        return args[0] * math.pow(args[1], min(max(epoch, 0.0), length))
+    if kind == "warmup":
+        return args[0] * frac
+    raise ValueError(f"unknown schedule {kind!r}")
+
+
+def _init_params(spec: tuple[Any, ...], seed: int | None) -> dict[str, np.ndarray]:
+    """Fresh parameters: spec rows are (name, shape, initializer, args), drawn in order."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for name, shape, kind, args in spec:
+        if kind == "uniform":
+            value = rng.uniform(args[0], args[1], size=shape)
+        elif kind == "normal":
+            value = rng.normal(args[0], args[1], size=shape)
+        elif kind == "zeros":
+            value = np.zeros(shape)
+        elif kind == "constant":
+            value = np.full(shape, float(args[0]))
+        else:
+            raise ValueError(f"unknown initializer {kind!r}")
+        params[name] = np.asarray(value, dtype=np.float64)
+    return params
+
+
+def _arrays(values: dict[str, Any], shapes: dict[str, Any], what: str) -> dict[str, np.ndarray]:
+    """The declared arrays as float64, each checked against its declared shape."""
+    missing = [name for name in shapes if name not in values]
+    if missing:
+        raise ValueError(f"missing {what}: {', '.join(missing)}")
+    arrays = {}
+    for name, shape in shapes.items():
+        array = np.asarray(values[name], dtype=np.float64)
+        if array.shape != tuple(shape):
+            raise ValueError(f"{what} {name!r} has shape {array.shape}, expected {tuple(shape)}")
+        arrays[name] = array
+    return arrays
+
+
+def _run(
+    terms: Any,
+    dropout_probabilities: Any,
+    declared: tuple[Any, ...],
+    inputs: dict[str, Any],
+    params: dict[str, Any],
+    epoch: int,
+    training: bool,
+    seed: int | None,
+) -> np.ndarray:
+    """One evaluation: draw the dropout mask (training only), simulate, post-process.
+
+    declared is (INPUTS, PARAMS, _MEASURES, _DROPOUT); terms and dropout_probabilities are the
+    target's functions of the same names.
+    """
+    input_shapes, param_shapes, measures, dropout = declared
+    inputs = _arrays(inputs, input_shapes, "input")
+    params = _arrays(params, param_shapes, "parameter")
+    dropped: frozenset[int] = frozenset()
+    if training and dropout:
+        probs, layer_probs = dropout_probabilities(epoch)
+        dropped = _dropout_mask(dropout, probs, layer_probs, _rng(seed, epoch, 0))
+    values = terms(inputs, params, epoch=epoch, training=training, dropped=dropped)
+    return _measurements(values, measures, _rng(seed, epoch, 1))
+
+
+def _rng(seed: int | None, epoch: int, stream: int) -> np.random.Generator:
+    """A generator keyed by (seed, epoch, stream); seed None draws fresh entropy."""
+    if seed is None:
+        return np.random.default_rng()
+    return np.random.default_rng([int(seed), int(epoch), stream])
+
+
+def _dropout_mask(
+    rows: tuple[Any, ...], probs: list[float], layer_probs: list[Any], rng: np.random.Generator
+) -> frozenset[int]:
+    """Indices of the operations dropped this step.
+
+    rows[i] is (op index, coin key, layer key or None); probs[i] its drop probability and
+    layer_probs[i] the layer-level probability (None without one). Ops that share a coin key
+    share one coin; a layer coin drops every op with that layer key. Coins are drawn in order
+    of first appearance, so every target draws the same masks from the same generator.
+    """
+    coins: dict[Any, float] = {}
+    for _, coin_key, layer_key in rows:
+        for key in (("layer", layer_key), ("gate", coin_key)):
+            if key[1] is not None and key not in coins:
+                coins[key] = float(rng.random())
+    dropped = set()
+    for (index, coin_key, layer_key), p, p_layer in zip(rows, probs, layer_probs):
+        layer_drop = layer_key is not None and p_layer is not None
+        if (layer_drop and coins[("layer", layer_key)] < p_layer) or coins[("gate", coin_key)] < p:
+            dropped.add(index)
+    return frozenset(dropped)
+
+
+def _measurements(
+    terms: list[Any], measures: tuple[Any, ...], rng: np.random.Generator
+) -> np.ndarray:
+    """The declared measurements, flattened in order, from the simulator's native terms.
+
+    terms are expectation values of Pauli words and probability vectors (wire 0 most
+    significant). measures rows are (kind, term index, shots, width): expval and probs copy
+    their term, var is 1 - <P>^2 (every Pauli word squares to the identity), and sample draws
+    ``shots`` outcomes: eigenvalues +-1 of a word, or rows of ``width`` bits of the wires.
+    """
+    out = []
+    for kind, term, shots, width in measures:
+        value = np.asarray(terms[term], dtype=np.float64)
+        if kind == "expval" or kind == "probs":
+            out.append(value.reshape(-1))
+        elif kind == "var":
+            out.append(np.reshape(1.0 - value * value, -1))
+        elif width == 0:
+            p_plus = min(max((1.0 + float(value)) / 2.0, 0.0), 1.0)
+            out.append(np.where(rng.random(shots) < p_plus, 1.0, -1.0))
+        else:
+            probs = np.clip(value, 0.0, None)
+            outcomes = rng.choice(probs.size, size=shots, p=probs / probs.sum())
+            bits = (outcomes[:, None] >> np.arange(width - 1, -1, -1)) & 1
+            out.append(bits.astype(np.float64).reshape(-1))
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def _head(values: np.ndarray, params: dict[str, Any], layers: tuple[Any, ...]) -> np.ndarray:
+    """The classical head: rows are ("dense", weight name, bias name) or (activation,)."""
+    h = np.asarray(values, dtype=np.float64)
+    for layer in layers:
+        kind = layer[0]
+        if kind == "dense":
+            h = np.asarray(params[layer[1]]) @ h + np.asarray(params[layer[2]])
+        elif kind == "relu":
+            h = np.maximum(h, 0.0)
+        elif kind == "tanh":
+            h = np.tanh(h)
+        elif kind == "sigmoid":
+            h = 1.0 / (1.0 + np.exp(-h))
+        elif kind == "softmax":
+            shifted = np.exp(h - np.max(h))
+            h = shifted / shifted.sum()
+        elif kind != "identity":
+            raise ValueError(f"unknown head layer {kind!r}")
+    return h
+
+
+def _kraus(name: str, values: tuple[float, ...]) -> list[np.ndarray]:
+    """Kraus operators of a single-qubit channel in dreamlang's convention (docs/conventions.md).
+
+    depolarizing(p) applies X, Y and Z each with probability p/3 (PennyLane's and Cirq's
+    convention); thermal_relaxation(t1, t2, time) is amplitude damping with
+    1 - exp(-time/t1) followed by the dephasing that brings coherences to exp(-time/t2).
+    """
+    eye = np.eye(2, dtype=complex)
+    x = np.array([[0, 1], [1, 0]], dtype=complex)
+    y = np.array([[0, -1j], [1j, 0]], dtype=complex)
+    z = np.diag([1.0, -1.0]).astype(complex)
+    if name == "thermal_relaxation":
+        t1, t2, time = values
+        damping = _kraus("amplitude_damping", (1.0 - math.exp(-time / t1),))
+        dephasing = _kraus("phase_damping", (1.0 - math.exp(time / t1 - 2.0 * time / t2),))
+        return [b @ a for b in dephasing for a in damping]
+    if name in ("depolarizing", "bit_flip", "phase_flip", "pauli_channel"):
+        if name == "depolarizing":
+            px = py = pz = values[0] / 3.0
+        else:
+            px, py, pz = {
+                "bit_flip": (values[0], 0.0, 0.0),
+                "phase_flip": (0.0, 0.0, values[0]),
+            }.get(name, values)
+        weights = (max(1.0 - px - py - pz, 0.0), px, py, pz)
+        return [math.sqrt(w) * m for w, m in zip(weights, (eye, x, y, z))]
+    if name == "amplitude_damping":
+        g = values[0]
+        return [np.array([[1, 0], [0, math.sqrt(1 - g)]]), np.array([[0, math.sqrt(g)], [0, 0]])]
+    if name == "phase_damping":
+        g = values[0]
+        return [np.array([[1, 0], [0, math.sqrt(1 - g)]]), np.array([[0, 0], [0, math.sqrt(g)]])]
+    if name == "generalized_amplitude_damping":
+        g, p = values
+        a, b = math.sqrt(p), math.sqrt(1 - p)
+        return [
+            a * np.array([[1, 0], [0, math.sqrt(1 - g)]]),
+            a * np.array([[0, math.sqrt(g)], [0, 0]]),
+            b * np.array([[math.sqrt(1 - g), 0], [0, 1]]),
+            b * np.array([[0, 0], [math.sqrt(g), 0]]),
+        ]
+    raise ValueError(f"unknown channel {name!r}")
