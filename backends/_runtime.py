@@ -205,8 +205,8 @@ def _kraus(name: str, values: tuple[float, ...]) -> list[np.ndarray]:
         g = values[0]
         return [np.array([[1, 0], [0, math.sqrt(1 - g)]]), np.array([[0, 0], [0, math.sqrt(g)]])]
     if name == "generalized_amplitude_damping":
-        g, p = values
-        a, b = math.sqrt(p), math.sqrt(1 - p)
+        g, p = values  # p: the excited-state population the channel relaxes towards
+        a, b = math.sqrt(1 - p), math.sqrt(p)
         return [
             a * np.array([[1, 0], [0, math.sqrt(1 - g)]]),
             a * np.array([[0, math.sqrt(g)], [0, 0]]),

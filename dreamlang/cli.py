@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import dreamlang
 from dreamlang.cli_commands import COMMANDS, CLIError, report
+from dreamlang.cli_run import cmd_run, run_options
 from dreamlang.diagnostics import DreamError
 from dreamlang.limits import Limits
 
@@ -25,6 +26,9 @@ examples:
   dreamc ir examples/iris.dream
   dreamc stats --json examples/iris.dream
   dreamc compile examples/iris.dream --target ir -o iris.ir.json
+  dreamc compile examples/iris.dream --target qiskit -o iris_qiskit.py
+  dreamc compile examples/zz_kernel.dream --target qasm3 --bind weights.npz
+  dreamc run examples/iris.dream --target cirq --inputs '{"x": [0.1, 0.2, 0.3, 0.4]}'
   cat model.dream | dreamc check -
 
 exit codes: 0 ok (warnings allowed), 1 errors in the input, 2 bad usage, 3 internal error
@@ -147,6 +151,17 @@ def _compile_options(sub: argparse.ArgumentParser) -> None:
         metavar="OUT",
         help="write to OUT atomically instead of stdout ('-' for stdout)",
     )
+    sub.add_argument(
+        "--bind",
+        metavar="FILE",
+        help="qasm3 only: replace inputs and parameters by the values in FILE (.npz or .json)",
+    )
+    sub.add_argument(
+        "--epoch",
+        type=int,
+        default=None,
+        help="qasm3 only: the epoch at which schedules in noise/dropout annotations are evaluated",
+    )
 
 
 def _target_names() -> tuple[str, ...]:
@@ -166,6 +181,7 @@ _SUBCOMMANDS = (
     ("ir", "print the unrolled operations of the model, one per line", _no_options),
     ("stats", "print the model's size: qubits, gate counts, depth, parameters", _stats_options),
     ("compile", "compile the model for a target framework", _compile_options),
+    ("run", "compile in memory and print forward() of the model as JSON", run_options),
 )
 
 
@@ -179,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a broken installation (e.g. a backend module fails to import)
         return _internal_error(exc, "--debug" in argv)
     try:
-        return COMMANDS[args.command](args)
+        return {**COMMANDS, "run": cmd_run}[args.command](args)
     except DreamError as exc:
         report(exc.diagnostics, args)
         return EXIT_USER

@@ -223,12 +223,28 @@ def cmd_compile(args: argparse.Namespace) -> int:
     program = load_program(args)
     if backend.capabilities.needs_model:
         require_model(program, f"compile --target {args.target}")
-    text = backend.emit(program)
+    text = _emit(backend, program, args)
     if out is None:
         write_output(text)
     else:
         atomic_write(out, text)
     return 0
+
+
+def _emit(backend: Backend, program: ir.Program, args: argparse.Namespace) -> str:
+    if args.bind is None and args.epoch is None:
+        return backend.emit(program)
+    emit_qasm = getattr(backend, "emit_qasm", None)
+    if emit_qasm is None:
+        raise CLIError(f"--bind and --epoch apply to --target qasm3, not {args.target}", status=2)
+    from dreamlang.cli_run import read_values
+
+    bind = read_values(args.bind) if args.bind is not None else None
+    try:
+        text: str = emit_qasm(program, bind=bind, epoch=args.epoch or 0)
+    except ValueError as exc:  # values missing from, or misshapen in, the --bind file
+        raise CLIError(str(exc)) from None
+    return text
 
 
 def import_backends() -> ModuleType:
