@@ -3,15 +3,20 @@ interpreter: the three modules agree, pass ruff, and need neither dreamlang nor 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import subprocess
 import sys
 import textwrap
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from dreamlang.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.dream"))
@@ -44,9 +49,11 @@ RUNNER = textwrap.dedent(
 
 
 def _dreamc(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dreamlang", *args], capture_output=True, text=True, cwd=ROOT
-    )
+    """dreamc in this process (the generated modules themselves run in fresh interpreters)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.chdir(ROOT), redirect_stdout(stdout), redirect_stderr(stderr):
+        status = main(list(args))
+    return subprocess.CompletedProcess(args, status, stdout.getvalue(), stderr.getvalue())
 
 
 @pytest.fixture(scope="module")

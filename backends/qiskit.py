@@ -1,0 +1,323 @@
+"""The Qiskit target: QuantumCircuits with ParameterVectors, simulated by qiskit.quantum_info."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.circuit import ParameterVector
+from qiskit.quantum_info import DensityMatrix, Kraus, SparsePauliOp, Statevector
+
+from dreamlang import gates, ir
+
+from ._runtime import _kraus
+from .exprs import FUNCTIONS, evaluate, to_source
+from .plan import NativeTerm, Plan, PlannedOp
+from .pymodule import PythonBackend, Runner, Writer, value_source
+
+__all__ = ["CHANNEL_STEPS", "GATE_STEPS", "KrausStep", "QiskitBackend", "QiskitRunner", "Step"]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One QuantumCircuit method call on all of the op's wires, taking some of its angles."""
+
+    method: str
+    angles: tuple[int, ...] = ()  # positions of the dreamlang gate's angles, in call order
+
+    def source(self, angles: Sequence[str], wires: Sequence[int]) -> str:
+        args = [*(angles[i] for i in self.angles), *(str(w) for w in wires)]
+        return f"qc.{self.method}({', '.join(args)})"
+
+    def apply(self, circuit: QuantumCircuit, angles: Sequence[Any], wires: Sequence[int]) -> None:
+        getattr(circuit, self.method)(*(angles[i] for i in self.angles), *wires)
+
+
+@dataclass(frozen=True, slots=True)
+class KrausStep:
+    """A channel as the Kraus instruction of dreamlang's own operators (``_kraus``).
+
+    Qiskit itself has no noise instructions (those live in Aer, whose noise models its
+    quantum_info simulators do not run), so every channel goes through Kraus; DensityMatrix
+    evolves through it exactly.
+    """
+
+    channel: str
+
+    def source(self, values: Sequence[str], wire: int) -> str:
+        pack = f"({values[0]},)" if len(values) == 1 else f"({', '.join(values)})"
+        return f"qc.append(qi.Kraus(_kraus({self.channel!r}, {pack})).to_instruction(), [{wire}])"
+
+    def apply(self, circuit: QuantumCircuit, values: Sequence[Any], wire: int) -> None:
+        circuit.append(Kraus(_kraus(self.channel, tuple(values))).to_instruction(), [wire])
+
+
+def _native(method: str, num_angles: int) -> tuple[Step, ...]:
+    return (Step(method, tuple(range(num_angles))),)
+
+
+_SAME_NAME = "h x y z s sdg t tdg sx sxdg cz cy ch swap iswap ccx cswap".split()
+_SAME_NAME_1 = "rx ry rz crx cry crz rxx ryy rzz".split()
+
+# dreamlang gate -> the QuantumCircuit calls that build it. Every lowering is exact, global
+# phase included (qc.u is U3Gate; rot is RZ(omega) RY(theta) RZ(phi), applied phi first), so
+# no circuit ever needs a global_phase and a controlled copy stays right.
+GATE_STEPS: dict[str, tuple[Step, ...]] = {
+    **{name: _native(name, 0) for name in _SAME_NAME},
+    **{name: _native(name, 1) for name in _SAME_NAME_1},
+    "i": _native("id", 0),
+    "cnot": _native("cx", 0),
+    "phase": _native("p", 1),
+    "cphase": _native("cp", 1),
+    "u3": _native("u", 3),
+    "rot": (Step("rz", (0,)), Step("ry", (1,)), Step("rz", (2,))),
+}
+CHANNEL_STEPS: dict[str, KrausStep] = {name: KrausStep(name) for name in gates.CHANNELS}
+
+# Math in angles: numpy's functions call ParameterExpression's methods of the same name on
+# symbols and work on plain floats too; ParameterExpression has no sqrt, so it is a power.
+_ANGLE_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    **{name: getattr(np, name) for name in FUNCTIONS if name != "sqrt"},
+    "sqrt": lambda a: np.power(a, 0.5),
+}
+_VALUE_FUNCTIONS: dict[str, Callable[[Any], Any]] = {name: getattr(np, name) for name in FUNCTIONS}
+
+
+def _angle_call(func: str, arg: str) -> str:
+    return f"np.power({arg}, 0.5)" if func == "sqrt" else f"np.{func}({arg})"
+
+
+def _no_symbol(ref: ir.InputRef | ir.ParamRef) -> Any:
+    raise ValueError("channel values cannot depend on inputs or parameters")
+
+
+def _vector_names(plan: Plan) -> tuple[str, ...]:
+    """One ParameterVector per declared input and per parameter the circuit uses."""
+    return (*plan.inputs, *plan.circuit_params)
+
+
+def _skipped(planned: PlannedOp, training: bool, dropped: frozenset[int]) -> bool:
+    return (planned.training_only and not training) or (
+        planned.droppable and planned.index in dropped
+    )
+
+
+def _guard_source(planned: PlannedOp) -> str | None:
+    """The condition of _skipped, negated, as emitted source (None: always applied)."""
+    parts = []
+    if planned.training_only:
+        parts.append("training")
+    if planned.droppable:
+        parts.append(f"{planned.index} not in dropped")
+    return " and ".join(parts) or None
+
+
+def _op_source(plan: Plan, op: ir.Operation) -> list[str]:
+    """The emitted lines of one operation (without its guard)."""
+    if op.name in CHANNEL_STEPS:
+        values = [value_source(p) for p in op.params]
+        return [CHANNEL_STEPS[op.name].source(values, op.wires[0])]
+
+    def symbol(ref: ir.InputRef | ir.ParamRef) -> str:
+        return f"v[{ref.name!r}][{plan.offset(ref)}]"
+
+    angles = [to_source(p, symbol, _angle_call) for p in op.params]
+    return [step.source(angles, op.wires) for step in GATE_STEPS[op.name]]
+
+
+def _apply(
+    plan: Plan, op: ir.Operation, circuit: QuantumCircuit, vectors: dict[str, Any], epoch: int
+) -> None:
+    """Append one operation to ``circuit``: the in-memory twin of ``_op_source``."""
+    if op.name in CHANNEL_STEPS:
+        values = [evaluate(p, _no_symbol, _VALUE_FUNCTIONS, epoch) for p in op.params]
+        CHANNEL_STEPS[op.name].apply(circuit, values, op.wires[0])
+        return
+
+    def symbol(ref: ir.InputRef | ir.ParamRef) -> Any:
+        return vectors[ref.name][plan.offset(ref)]
+
+    angles = [evaluate(p, symbol, _ANGLE_FUNCTIONS) for p in op.params]
+    for step in GATE_STEPS[op.name]:
+        step.apply(circuit, angles, op.wires)
+
+
+def _pauli_word(term: NativeTerm) -> tuple[str, list[int]]:
+    """Letters and wires of an expval term, for SparsePauliOp.from_sparse_list (which takes
+    wires explicitly, so Qiskit's little-endian labels never come into it)."""
+    return "".join(p for p, _ in term.factors), [w for _, w in term.factors]
+
+
+def _observable(term: NativeTerm, num_qubits: int) -> SparsePauliOp | None:
+    if term.kind != "expval":
+        return None
+    letters, wires = _pauli_word(term)
+    return SparsePauliOp.from_sparse_list([(letters, wires, 1.0)], num_qubits=num_qubits)
+
+
+def _term_source(term: NativeTerm, num_qubits: int) -> str:
+    if term.kind == "probs":
+        # probabilities() puts qargs[0] least significant: reversed, wire 0 is the most.
+        qargs = list(reversed(term.wires))
+        return f"np.asarray(state.probabilities(qargs={qargs}), dtype=np.float64)"
+    if not term.factors:
+        return "1.0"
+    letters, wires = _pauli_word(term)
+    observable = (
+        f"qi.SparsePauliOp.from_sparse_list([({letters!r}, {wires}, 1.0)], num_qubits={num_qubits})"
+    )
+    return f"float(state.expectation_value({observable}).real)"
+
+
+def _term_value(term: NativeTerm, observable: SparsePauliOp | None, state: Any) -> Any:
+    """The in-memory twin of ``_term_source``."""
+    if term.kind == "probs":
+        qargs = list(reversed(term.wires))
+        return np.asarray(state.probabilities(qargs=qargs), dtype=np.float64)
+    if not term.factors:
+        return 1.0
+    return float(state.expectation_value(observable).real)
+
+
+def _bind(circuit: QuantumCircuit, values: dict[str, Any]) -> QuantumCircuit:
+    """The circuit with every ParameterVector bound to its flattened array, row-major."""
+    vectors = {p.vector.name: p.vector for p in circuit.parameters}
+    binding = {vector: values[name].reshape(-1).tolist() for name, vector in vectors.items()}
+    return circuit.assign_parameters(binding, strict=False)
+
+
+_BIND_SOURCE = (
+    "values = {**inputs, **params}",
+    "vectors = {p.vector.name: p.vector for p in qc.parameters}",
+    "binding = {vector: values[name].reshape(-1).tolist() for name, vector in vectors.items()}",
+    "bound = qc.assign_parameters(binding, strict=False)",
+)
+
+
+class QiskitRunner(Runner):
+    """The in-memory Qiskit circuit, built from the same tables as the generated module."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.circuit = self.build_circuit()
+        self.observables = tuple(_observable(t, plan.num_qubits) for t in plan.terms)
+
+    def build_circuit(
+        self, *, epoch: int = 0, training: bool = False, dropped: frozenset[int] = frozenset()
+    ) -> QuantumCircuit:
+        plan = self.plan
+        vectors = {name: ParameterVector(name, plan.size(name)) for name in _vector_names(plan)}
+        circuit = QuantumCircuit(plan.num_qubits)
+        for planned in plan.ops:
+            if not _skipped(planned, training, dropped):
+                _apply(plan, planned.op, circuit, vectors, epoch)
+        return circuit
+
+    def _simulate(
+        self,
+        inputs: dict[str, Any],
+        params: dict[str, Any],
+        epoch: int,
+        training: bool,
+        dropped: frozenset[int],
+    ) -> Any:
+        circuit = self.build_circuit(epoch=epoch, training=training, dropped=dropped)
+        bound = _bind(circuit, {**inputs, **params})
+        return DensityMatrix(bound) if self.plan.noisy else Statevector(bound)
+
+    def terms(
+        self,
+        inputs: dict[str, Any],
+        params: dict[str, Any],
+        *,
+        epoch: int,
+        training: bool,
+        dropped: frozenset[int],
+    ) -> list[Any]:
+        if not self.plan.terms:
+            return []
+        state = self._simulate(inputs, params, epoch, training, dropped)
+        return [_term_value(t, o, state) for t, o in zip(self.plan.terms, self.observables)]
+
+    def state(
+        self,
+        inputs: dict[str, Any],
+        params: dict[str, Any],
+        *,
+        epoch: int = 0,
+        training: bool = False,
+        dropped: frozenset[int] = frozenset(),
+    ) -> Any:
+        state = self._simulate(inputs, params, epoch, training, dropped)
+        return np.asarray(state.reverse_qargs().data, dtype=np.complex128)
+
+
+class QiskitBackend(PythonBackend):
+    """Python modules (and in-memory circuits) for Qiskit."""
+
+    name = "qiskit"
+    # Module imports only: which classes a model needs varies, and none may go unused.
+    imports = ("import qiskit", "import qiskit.quantum_info as qi")
+
+    def emit_circuit(self, plan: Plan, out: Writer) -> None:
+        _emit_build(plan, out)
+        out.line()
+        out.line()
+        _emit_terms(plan, out)
+
+    def runner(self, plan: Plan) -> QiskitRunner:
+        return QiskitRunner(plan)
+
+
+def _emit_build(plan: Plan, out: Writer) -> None:
+    out.line(
+        "def build_circuit(*, epoch: int = 0, training: bool = False, dropped: Any = ()) -> Any:"
+    )
+    with out.indent():
+        out.line('"""The Qiskit circuit, symbolic: a ParameterVector per input and parameter."""')
+        # v is only written when a gate reads it (an unused local would fail ruff's F841).
+        if any(ir.free_symbols(p) for planned in plan.ops for p in planned.op.params):
+            out.line("v = {")
+            with out.indent():
+                for name in _vector_names(plan):
+                    vector = f"qiskit.circuit.ParameterVector({name!r}, {plan.size(name)})"
+                    out.line(f"{name!r}: {vector},")
+            out.line("}")
+        out.line(f"qc = qiskit.QuantumCircuit({plan.num_qubits})")
+        for planned in plan.ops:
+            guard = _guard_source(planned)
+            lines = _op_source(plan, planned.op)
+            if guard is None:
+                for line in lines:
+                    out.line(line)
+                continue
+            out.line(f"if {guard}:")
+            with out.indent():
+                for line in lines:
+                    out.line(line)
+        out.line("return qc")
+
+
+def _emit_terms(plan: Plan, out: Writer) -> None:
+    out.line(
+        "def _terms(inputs: dict[str, Any], params: dict[str, Any], *, epoch: int, "
+        "training: bool, dropped: Any) -> list[Any]:"
+    )
+    with out.indent():
+        simulator = "qi.DensityMatrix" if plan.noisy else "qi.Statevector"
+        out.line(f'"""Each native term, from {simulator} of the bound circuit."""')
+        if not plan.terms:
+            out.line("return []")
+            return
+        out.line("qc = build_circuit(epoch=epoch, training=training, dropped=dropped)")
+        for line in _BIND_SOURCE:
+            out.line(line)
+        out.line(f"state = {simulator}(bound)")
+        out.line("return [")
+        with out.indent():
+            for term in plan.terms:
+                out.line(_term_source(term, plan.num_qubits) + ",")
+        out.line("]")
