@@ -128,9 +128,13 @@ class PythonBackend(Backend):
         out = Writer()
         out.line(f'"""{GENERATED_BY}"""')
         out.line()
-        for line in ("import math", "from typing import Any", "", "import numpy as np"):
+        for line in ("import math", "from typing import Any", ""):
             out.line(line)
-        for line in self.imports:
+        # isort order: plain imports before 'from' imports, each sorted by module name.
+        third_party = ("import numpy as np", *self.imports)
+        for line in sorted(
+            third_party, key=lambda s: (s.startswith("from "), s.split()[1].lower())
+        ):
             out.line(line)
         out.line()
         _tables(plan, self.name, out)

@@ -1,0 +1,233 @@
+"""The Cirq target: a cirq.Circuit with sympy symbols, as a generated module and in memory."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import cirq
+import numpy as np
+
+from dreamlang import ir
+from dreamlang.gates import canonical_name
+
+from . import cirq_runtime, unsupported
+from .cirq_lowering import CHANNELS, GATES, SYMPY_FUNCTIONS, Native, build, render, sympy_function
+from .cirq_runtime import (
+    _cirq_observable,
+    _cirq_resolver,
+    _cirq_state,
+    _cirq_symbols,
+    _cirq_terms,
+)
+from .exprs import FUNCTIONS, evaluate, to_source
+from .plan import Plan, PlannedOp
+from .pymodule import PythonBackend, Runner, Writer, value_source
+
+__all__ = ["CirqBackend", "CirqRunner"]
+
+_NUMPY = {name: getattr(np, name) for name in FUNCTIONS}
+_SYMPY = {name: sympy_function(name) for name in FUNCTIONS}
+
+
+class CirqBackend(PythonBackend):
+    """cirq.Circuit on LineQubit.range(n); symbols named 'NAME[FLAT]' (row-major)."""
+
+    name = "cirq"
+    imports = ("import cirq", "import sympy")
+
+    def emit_circuit(self, plan: Plan, out: Writer) -> None:
+        out.lines.extend(runtime_source().splitlines())
+        out.line()
+        out.line()
+        out.line("# The arrays whose elements are circuit symbols, and the simulated terms.")
+        out.line(f"_SYMBOL_ARRAYS = {symbol_arrays(plan)!r}")
+        out.line(f"_TERMS = {term_specs(plan)!r}")
+        out.line()
+        out.line()
+        _emit_build(plan, out)
+        out.line()
+        out.line()
+        _emit_terms(plan, out)
+
+    def runner(self, plan: Plan) -> Runner:
+        return CirqRunner(plan)
+
+
+def runtime_source() -> str:
+    """The Cirq helpers, as they are copied into generated modules."""
+    text = inspect.getsource(cirq_runtime)
+    return text.split("\n# ---- runtime ----\n", 1)[1].strip("\n")
+
+
+def symbol_arrays(plan: Plan) -> tuple[str, ...]:
+    """The inputs, then the parameters, that some gate angle uses (declared order)."""
+    used = {ref.name for p in plan.ops for e in p.op.params for ref in ir.free_symbols(e)}
+    return tuple(name for name in plan.inputs if name in used) + plan.circuit_params
+
+
+def term_specs(plan: Plan) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """Per native term: ('expval', Pauli factors) or ('probs', wires)."""
+    return tuple((t.kind, t.factors if t.kind == "expval" else t.wires) for t in plan.terms)
+
+
+def _key(plan: Plan, ref: ir.InputRef | ir.ParamRef) -> str:
+    return f"{ref.name}[{plan.offset(ref)}]"
+
+
+def _lowering(op: ir.Operation) -> list[tuple[Native, tuple[int, ...]]]:
+    """(native gate or channel, wire positions) steps of one operation."""
+    name = canonical_name(op.name)
+    if name in CHANNELS:
+        return [(CHANNELS[name], (0,))]
+    steps = GATES.get(name)
+    if steps is None:
+        unsupported(op, f"the cirq target has no lowering for '{name}'")
+    return [(step.gate, step.wires) for step in steps]
+
+
+# ---- emitter ----
+
+
+def _emit_build(plan: Plan, out: Writer) -> None:
+    out.line(
+        "def build_circuit(*, epoch: int = 0, training: bool = False, dropped: Any = ()) -> Any:"
+    )
+    with out.indent():
+        out.line('"""The circuit with one sympy symbol per input and parameter element."""')
+        if plan.ops:
+            out.line("q = cirq.LineQubit.range(NUM_QUBITS)")
+        if symbol_arrays(plan):
+            out.line("sym = _cirq_symbols(_SYMBOL_ARRAYS, {**INPUTS, **PARAMS})")
+        out.line("ops = []")
+        for planned in plan.ops:
+            _emit_op(plan, planned, out)
+        out.line("return cirq.Circuit(ops)")
+
+
+def _emit_op(plan: Plan, planned: PlannedOp, out: Writer) -> None:
+    op = planned.op
+    guard = None
+    if planned.droppable:
+        guard = f"if {planned.index} not in dropped:"
+    elif planned.training_only:
+        guard = "if training:"
+    if canonical_name(op.name) in CHANNELS:
+        sources = [value_source(e) for e in op.params]
+    else:
+        sources = [_angle_source(plan, e) for e in op.params]
+    # A sum or difference needs parentheses before '/ np.pi'; other forms bind tighter.
+    loose = [isinstance(e, ir.Binary) and e.op in ("+", "-") for e in op.params]
+    lines = []
+    for native, positions in _lowering(op):
+        wires = ", ".join(f"q[{op.wires[i]}]" for i in positions)
+        lines.append(f"ops.append({render(native, sources, loose)}.on({wires}))")
+    if guard is None:
+        for line in lines:
+            out.line(line)
+        return
+    out.line(guard)
+    with out.indent():
+        for line in lines:
+            out.line(line)
+
+
+def _angle_source(plan: Plan, expr: ir.Expr) -> str:
+    def symbol(ref: ir.InputRef | ir.ParamRef) -> str:
+        return f"sym[{_key(plan, ref)!r}]"
+
+    def call(func: str, arg: str) -> str:
+        return f"sympy.{SYMPY_FUNCTIONS[func]}({arg})"
+
+    return to_source(expr, symbol, call)
+
+
+def _emit_terms(plan: Plan, out: Writer) -> None:
+    out.line(
+        "def _terms(inputs: dict[str, Any], params: dict[str, Any], *, epoch: int, "
+        "training: bool, dropped: Any) -> list[Any]:"
+    )
+    with out.indent():
+        kind = "density-matrix" if plan.noisy else "state-vector"
+        out.line(f'"""The native terms, in order, from Cirq\'s complex128 {kind} simulator."""')
+        out.line("circuit = build_circuit(epoch=epoch, training=training, dropped=dropped)")
+        out.line("resolver = _cirq_resolver(_SYMBOL_ARRAYS, {**inputs, **params})")
+        out.line(f"state = _cirq_state(circuit, resolver, NUM_QUBITS, {plan.noisy!r})")
+        out.line(f"return _cirq_terms(state, _TERMS, NUM_QUBITS, {plan.noisy!r})")
+
+
+# ---- in memory ----
+
+
+class CirqRunner(Runner):
+    """The emitted build_circuit and _terms, on native objects (same table, same helpers)."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.qubits = cirq.LineQubit.range(plan.num_qubits)
+        self._arrays = symbol_arrays(plan)
+        self._terms = term_specs(plan)
+        self._symbols = _cirq_symbols(self._arrays, {**plan.inputs, **plan.params})
+        # Gate angles do not depend on the epoch: build each gate's native ops once.
+        self._gates = {
+            p.index: self._native_ops(p.op, [self._angle(e) for e in p.op.params])
+            for p in plan.ops
+            if canonical_name(p.op.name) not in CHANNELS
+        }
+        self.observables = tuple(
+            _cirq_observable(spec, plan.num_qubits) if kind == "expval" else None
+            for kind, spec in self._terms
+        )
+        self.circuit = self.build_circuit()
+
+    def build_circuit(
+        self, *, epoch: int = 0, training: bool = False, dropped: frozenset[int] = frozenset()
+    ) -> Any:
+        ops: list[Any] = []
+        for p in self.plan.ops:
+            if (p.droppable and p.index in dropped) or (p.training_only and not training):
+                continue
+            gate_ops = self._gates.get(p.index)
+            if gate_ops is None:
+                values = [float(evaluate(e, _no_symbol, _NUMPY, epoch)) for e in p.op.params]
+                gate_ops = self._native_ops(p.op, values)
+            ops.extend(gate_ops)
+        return cirq.Circuit(ops)
+
+    def terms(
+        self,
+        inputs: dict[str, Any],
+        params: dict[str, Any],
+        *,
+        epoch: int,
+        training: bool,
+        dropped: frozenset[int],
+    ) -> list[Any]:
+        state = self.state(inputs, params, epoch=epoch, training=training, dropped=dropped)
+        return _cirq_terms(state, self._terms, self.plan.num_qubits, self.plan.noisy)
+
+    def state(
+        self,
+        inputs: dict[str, Any],
+        params: dict[str, Any],
+        *,
+        epoch: int = 0,
+        training: bool = False,
+        dropped: frozenset[int] = frozenset(),
+    ) -> Any:
+        circuit = self.build_circuit(epoch=epoch, training=training, dropped=dropped)
+        resolver = _cirq_resolver(self._arrays, {**inputs, **params})
+        return _cirq_state(circuit, resolver, self.plan.num_qubits, self.plan.noisy)
+
+    def _angle(self, expr: ir.Expr) -> Any:
+        return evaluate(expr, lambda ref: self._symbols[_key(self.plan, ref)], _SYMPY)
+
+    def _native_ops(self, op: ir.Operation, values: list[Any]) -> list[Any]:
+        return [
+            build(native, values).on(*(self.qubits[op.wires[i]] for i in positions))
+            for native, positions in _lowering(op)
+        ]
+
+
+def _no_symbol(ref: ir.InputRef | ir.ParamRef) -> Any:
+    raise ValueError("channel values cannot depend on inputs or parameters")
