@@ -31,8 +31,9 @@ __all__ = [
 
 HEADER = ("OPENQASM 3.0;", 'include "stdgates.inc";')
 
-# One native statement: (gate name, positions of the dreamlang angles, positions of the wires).
-Step = tuple[str, tuple[int, ...], tuple[int, ...]]
+# One native statement: (gate name, its angles, positions of the wires). An angle is the
+# position of a dreamlang angle, or a constant written as OpenQASM source (e.g. "pi / 2").
+Step = tuple[str, tuple[int | str, ...], tuple[int, ...]]
 # One input or parameter element: (source name, index).
 Key = tuple[str, tuple[int, ...]]
 
@@ -50,23 +51,27 @@ def _lowering() -> dict[str, tuple[Step, ...]]:
     # stdgates' own u3 is not used: the spec gives it a global phase that Qiskit's loader drops.
     table["rot"] = (("rz", (0,), (0,)), ("ry", (1,), (0,)), ("rz", (2,), (0,)))
     table["u3"] = (("p", (2,), (0,)), ("ry", (0,), (0,)), ("p", (1,), (0,)))
+    # rxx/ryy/rzz are written out at each use with stdgates only, not as parametric 'gate'
+    # definitions: Qiskit's importer fails to load a call of a defined gate whose symbolic
+    # angle cancels to zero (e.g. rzz(t - t)). Basis change, cx, rz(θ), cx, undo: exact.
+    zz = (("cx", (), (0, 1)), ("rz", (0,), (1,)), ("cx", (), (0, 1)))
+    hh = (("h", (), (0,)), ("h", (), (1,)))
+    plus = (("rx", ("pi / 2",), (0,)), ("rx", ("pi / 2",), (1,)))
+    minus = (("rx", ("-pi / 2",), (0,)), ("rx", ("-pi / 2",), (1,)))
+    table["rzz"] = zz
+    table["rxx"] = (*hh, *zz, *hh)
+    table["ryy"] = (*plus, *zz, *minus)
     return table
 
 
 # The single lowering table: emitted text and the in-memory runner both come from it.
 LOWERING: dict[str, tuple[Step, ...]] = _lowering()
 
-# Gates that stdgates.inc lacks, each decomposed with exactly its matrix (no global phase is
-# dropped, so no gphase is needed): H·S†·H = SX†, and Qiskit's own definitions of the rest.
+# Gates without angles that stdgates.inc lacks, each decomposed with exactly its matrix (no
+# global phase is dropped, so no gphase is needed): H·S†·H = SX†, and Qiskit's iSWAP.
 GATE_DEFINITIONS: dict[str, str] = {
     "sxdg": "gate sxdg a { h a; sdg a; h a; }",
     "iswap": "gate iswap a, b { s a; s b; h a; cx a, b; cx b, a; h b; }",
-    "rxx": "gate rxx(theta) a, b { h a; h b; cx a, b; rz(theta) b; cx a, b; h a; h b; }",
-    "ryy": (
-        "gate ryy(theta) a, b { rx(pi / 2) a; rx(pi / 2) b; cx a, b; rz(theta) b; cx a, b; "
-        "rx(-pi / 2) a; rx(-pi / 2) b; }"
-    ),
-    "rzz": "gate rzz(theta) a, b { cx a, b; rz(theta) b; cx a, b; }",
 }
 
 # Words an input name must not be: OpenQASM 3 keywords, types, constants, built-in functions,
@@ -256,7 +261,8 @@ def _op_lines(
     angles = [_angle(expr, symbols, values, op) for expr in op.params]
     lines: list[str] = []
     for gate, params, wires in _steps(p):
-        args = "(" + ", ".join(angles[i] for i in params) + ")" if params else ""
+        texts = [a if isinstance(a, str) else angles[a] for a in params]
+        args = "(" + ", ".join(texts) + ")" if params else ""
         qubits = ", ".join(f"q[{op.wires[w]}]" for w in wires)
         lines += notes
         lines.append(f"{gate}{args} {qubits};")

@@ -232,8 +232,10 @@ def test_examples_bound_equal_symbolic_and_qiskit_target(path: Path) -> None:
 def test_every_gate_in_one_program_loads_in_both_parsers() -> None:
     prog = every_gate_program()
     text = emit_qasm(prog)
-    for gate in ("sxdg", "iswap", "rxx", "ryy", "rzz"):
+    for gate in ("sxdg", "iswap"):
         assert f"gate {gate}" in text
+    for gate in ("rxx", "ryy", "rzz"):  # written out with stdgates at each use
+        assert gate not in text
     values = random_values(prog, 3)
     circuit = load_bound(text, prog, values)
     assert_same_operator(circuit, reference(prog, values))
