@@ -25,44 +25,12 @@ from dreamlang import api
 from dreamlang.backends import cirq_lowering, get_backend
 from dreamlang.backends._runtime import _kraus
 from dreamlang.gates import CHANNELS, GATES
+from tests.peer_gates import QISKIT_GATES
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("*.dream"))
 
 # Each dreamlang gate as the peer library's own gate, angles in dreamlang's order.
-QISKIT_GATES: dict[str, Any] = {
-    "i": lib.IGate,
-    "h": lib.HGate,
-    "x": lib.XGate,
-    "y": lib.YGate,
-    "z": lib.ZGate,
-    "s": lib.SGate,
-    "sdg": lib.SdgGate,
-    "t": lib.TGate,
-    "tdg": lib.TdgGate,
-    "sx": lib.SXGate,
-    "sxdg": lib.SXdgGate,
-    "rx": lib.RXGate,
-    "ry": lib.RYGate,
-    "rz": lib.RZGate,
-    "phase": lib.PhaseGate,
-    "u3": lib.U3Gate,
-    "cnot": lib.CXGate,
-    "cz": lib.CZGate,
-    "cy": lib.CYGate,
-    "ch": lib.CHGate,
-    "swap": lib.SwapGate,
-    "iswap": lib.iSwapGate,
-    "crx": lib.CRXGate,
-    "cry": lib.CRYGate,
-    "crz": lib.CRZGate,
-    "rxx": lib.RXXGate,
-    "ryy": lib.RYYGate,
-    "rzz": lib.RZZGate,
-    "cphase": lib.CPhaseGate,
-    "ccx": lib.CCXGate,
-    "cswap": lib.CSwapGate,
-}
 SPECIAL_ANGLES = (0.0, np.pi / 2, -np.pi / 2, np.pi, -np.pi, 2 * np.pi, 4 * np.pi)
 
 

@@ -18,7 +18,6 @@ import pennylane as qml
 import pytest
 from pennylane import numpy as pnp
 from qiskit import QuantumCircuit
-from qiskit.circuit import library as qlib
 from qiskit.quantum_info import Operator
 
 import dreamlang
@@ -28,6 +27,7 @@ from dreamlang.backends.pennylane import PennyLaneBackend
 from dreamlang.backends.pennylane_lowering import CHANNEL_OPS, GATE_OPS
 from dreamlang.compiled import CompiledModel
 from dreamlang.gates import CHANNELS, GATES
+from tests.peer_gates import QISKIT_GATES
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("*.dream"))
@@ -78,40 +78,7 @@ def _rot_circuit(phi: float, theta: float, omega: float) -> QuantumCircuit:
     return circuit
 
 
-QISKIT: dict[str, Callable[..., Any]] = {
-    "i": qlib.IGate,
-    "h": qlib.HGate,
-    "x": qlib.XGate,
-    "y": qlib.YGate,
-    "z": qlib.ZGate,
-    "s": qlib.SGate,
-    "sdg": qlib.SdgGate,
-    "t": qlib.TGate,
-    "tdg": qlib.TdgGate,
-    "sx": qlib.SXGate,
-    "sxdg": qlib.SXdgGate,
-    "rx": qlib.RXGate,
-    "ry": qlib.RYGate,
-    "rz": qlib.RZGate,
-    "phase": qlib.PhaseGate,
-    "rot": _rot_circuit,
-    "u3": qlib.U3Gate,
-    "cnot": qlib.CXGate,
-    "cz": qlib.CZGate,
-    "cy": qlib.CYGate,
-    "ch": qlib.CHGate,
-    "swap": qlib.SwapGate,
-    "iswap": qlib.iSwapGate,
-    "crx": qlib.CRXGate,
-    "cry": qlib.CRYGate,
-    "crz": qlib.CRZGate,
-    "rxx": qlib.RXXGate,
-    "ryy": qlib.RYYGate,
-    "rzz": qlib.RZZGate,
-    "cphase": qlib.CPhaseGate,
-    "ccx": qlib.CCXGate,
-    "cswap": qlib.CSwapGate,
-}
+QISKIT: dict[str, Callable[..., Any]] = {**QISKIT_GATES, "rot": _rot_circuit}
 
 CHANNEL_VALUES = {
     "depolarizing": (0.3,),

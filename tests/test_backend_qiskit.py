@@ -23,44 +23,13 @@ from dreamlang.backends import get_backend
 from dreamlang.backends._runtime import _kraus
 from dreamlang.backends.qiskit import CHANNEL_STEPS, GATE_STEPS
 from dreamlang.gates import CHANNELS, GATES
+from tests.peer_gates import QISKIT_GATES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.dream"))
 
 # Qiskit's own gate class for every dreamlang gate (rot has none: it is checked against qml.Rot).
-REFERENCE: dict[str, Any] = {
-    "i": lib.IGate,
-    "h": lib.HGate,
-    "x": lib.XGate,
-    "y": lib.YGate,
-    "z": lib.ZGate,
-    "s": lib.SGate,
-    "sdg": lib.SdgGate,
-    "t": lib.TGate,
-    "tdg": lib.TdgGate,
-    "sx": lib.SXGate,
-    "sxdg": lib.SXdgGate,
-    "rx": lib.RXGate,
-    "ry": lib.RYGate,
-    "rz": lib.RZGate,
-    "phase": lib.PhaseGate,
-    "u3": lib.U3Gate,
-    "cnot": lib.CXGate,
-    "cz": lib.CZGate,
-    "cy": lib.CYGate,
-    "ch": lib.CHGate,
-    "swap": lib.SwapGate,
-    "iswap": lib.iSwapGate,
-    "crx": lib.CRXGate,
-    "cry": lib.CRYGate,
-    "crz": lib.CRZGate,
-    "rxx": lib.RXXGate,
-    "ryy": lib.RYYGate,
-    "rzz": lib.RZZGate,
-    "cphase": lib.CPhaseGate,
-    "ccx": lib.CCXGate,
-    "cswap": lib.CSwapGate,
-}
+REFERENCE: dict[str, Any] = QISKIT_GATES
 
 CHANNEL_VALUES = {
     "depolarizing": (0.1,),

@@ -31,6 +31,7 @@ from tests.agreement_programs import (
     qiskit_bound,
 )
 from tests.gate_reference import REFERENCE, controlled, embed, gate_matrix
+from tests.peer_gates import QISKIT_GATES
 
 TARGETS = ("pennylane", "qiskit", "cirq", "qasm3")
 ATOL = 1e-9
@@ -40,16 +41,7 @@ PI = math.pi
 Factory = Callable[..., Any]
 
 # The peers' own gates, called with the dreamlang angles in dreamlang's order.
-QISKIT: dict[str, Factory] = {
-    "i": lib.IGate, "h": lib.HGate, "x": lib.XGate, "y": lib.YGate, "z": lib.ZGate,
-    "s": lib.SGate, "sdg": lib.SdgGate, "t": lib.TGate, "tdg": lib.TdgGate,
-    "sx": lib.SXGate, "sxdg": lib.SXdgGate, "rx": lib.RXGate, "ry": lib.RYGate,
-    "rz": lib.RZGate, "phase": lib.PhaseGate, "u3": lib.U3Gate, "cnot": lib.CXGate,
-    "cz": lib.CZGate, "cy": lib.CYGate, "ch": lib.CHGate, "swap": lib.SwapGate,
-    "iswap": lib.iSwapGate, "crx": lib.CRXGate, "cry": lib.CRYGate, "crz": lib.CRZGate,
-    "rxx": lib.RXXGate, "ryy": lib.RYYGate, "rzz": lib.RZZGate, "cphase": lib.CPhaseGate,
-    "ccx": lib.CCXGate, "cswap": lib.CSwapGate,
-}  # fmt: skip
+QISKIT: dict[str, Factory] = QISKIT_GATES
 # Qiskit has no Rot; conventions.md: rot(φ, θ, ω) = e^{-i(φ+ω)/2} U(θ, ω, φ). Also u3 == UGate.
 QISKIT_IDENTITIES: dict[str, Callable[..., np.ndarray]] = {
     "rot": lambda phi, theta, omega: (
