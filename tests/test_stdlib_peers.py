@@ -101,3 +101,76 @@ def test_wrong_weight_shape_is_a_positioned_error() -> None:
     with pytest.raises(dreamlang.DreamError) as info:
         dreamlang.parse(source)
     assert "shape (layers, wires, 3)" in str(info.value)
+
+
+def _qiskit_unitary(circuit: Any, flat: np.ndarray) -> np.ndarray:
+    """A Qiskit template bound with a flat vector in its own parameter order (big-endian)."""
+    bound = circuit.assign_parameters(list(flat))
+    return Operator(bound).reverse_qargs().data
+
+
+QISKIT_CASES = [
+    (name, n, entanglement, reps, skip)
+    for name in ("real_amplitudes", "efficient_su2")
+    for n in range(1, 6)
+    for entanglement in ("reverse_linear", "full", "linear", "circular", "sca", "pairwise")
+    for reps in (1, 3)
+    for skip in (0, 1)
+    if not (entanglement == "sca" and n == 1)
+]
+
+
+@pytest.mark.parametrize(("name", "n", "entanglement", "reps", "skip"), QISKIT_CASES)
+def test_qiskit_templates_equal_qiskit_with_the_same_parameter_order(
+    name: str, n: int, entanglement: str, reps: int, skip: int
+) -> None:
+    from qiskit.circuit import library
+
+    peer = getattr(library, name)(
+        n, entanglement=entanglement, reps=reps, skip_final_rotation_layer=bool(skip)
+    )
+    flat = np.random.default_rng(n + 10 * reps).uniform(-np.pi, np.pi, peer.num_parameters)
+    source = (
+        'import "std/ansatz.dream"\n'
+        f"model m {{\n    qubits {n}\n    param w[{peer.num_parameters}]\n"
+        f"    {name}(w, entanglement={entanglement}, reps={reps}, "
+        f"skip_final_rotation_layer={skip}) on all\n}}\n"
+    )
+    expected = _qiskit_unitary(peer, flat)
+    for target, unitary in unitaries(source, {"w": flat}, n).items():
+        assert_same_up_to_phase(unitary, expected, target)
+
+
+@pytest.mark.parametrize(
+    ("call", "make_peer"),
+    [
+        (
+            "efficient_su2(w, su2_gates=[rx, ry, rz], reps=2)",
+            lambda lib: lib.efficient_su2(3, su2_gates=["rx", "ry", "rz"], reps=2),
+        ),
+        # n_local's defaults: 'full' entanglement, 3 repetitions.
+        ("n_local(w, [ry, rz], [cz])", lambda lib: lib.n_local(3, ["ry", "rz"], ["cz"])),
+    ],
+)
+def test_other_rotation_and_entangling_blocks(call: str, make_peer: Any) -> None:
+    from qiskit.circuit import library
+
+    peer = make_peer(library)
+    flat = np.random.default_rng(1).uniform(-np.pi, np.pi, peer.num_parameters)
+    source = (
+        'import "std/ansatz.dream"\n'
+        f"model m {{\n    qubits 3\n    param w[{peer.num_parameters}]\n    {call} on all\n}}\n"
+    )
+    expected = _qiskit_unitary(peer, flat)
+    for target, unitary in unitaries(source, {"w": flat}, 3).items():
+        assert_same_up_to_phase(unitary, expected, target)
+
+
+def test_n_local_reports_the_expected_weight_count() -> None:
+    source = (
+        'import "std/ansatz.dream"\n'
+        "model m {\n    qubits 3\n    param w[10]\n    real_amplitudes(w) on all\n}\n"
+    )
+    with pytest.raises(dreamlang.DreamError) as info:
+        dreamlang.parse(source)
+    assert "(reps + 1) * rotation blocks * wires" in str(info.value)
