@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import cirq
-import numpy as np
 
 from dreamlang import ir
 from dreamlang.gates import canonical_name
@@ -20,13 +18,12 @@ from .cirq_runtime import (
     _cirq_symbols,
     _cirq_terms,
 )
-from .exprs import FUNCTIONS, evaluate, to_source
+from .exprs import FUNCTIONS, epoch_value, evaluate, to_source
 from .plan import Plan, PlannedOp
-from .pymodule import PythonBackend, Runner, Writer, value_source
+from .pymodule import PythonBackend, Runner, Writer, inlined_source, value_source
 
 __all__ = ["CirqBackend", "CirqRunner"]
 
-_NUMPY = {name: getattr(np, name) for name in FUNCTIONS}
 _SYMPY = {name: sympy_function(name) for name in FUNCTIONS}
 
 
@@ -37,7 +34,7 @@ class CirqBackend(PythonBackend):
     imports = ("import cirq", "import sympy")
 
     def emit_circuit(self, plan: Plan, out: Writer) -> None:
-        out.lines.extend(runtime_source().splitlines())
+        out.lines.extend(inlined_source(cirq_runtime).splitlines())
         out.line()
         out.line()
         out.line("# The arrays whose elements are circuit symbols, and the simulated terms.")
@@ -52,12 +49,6 @@ class CirqBackend(PythonBackend):
 
     def runner(self, plan: Plan) -> Runner:
         return CirqRunner(plan)
-
-
-def runtime_source() -> str:
-    """The Cirq helpers, as they are copied into generated modules."""
-    text = inspect.getsource(cirq_runtime)
-    return text.split("\n# ---- runtime ----\n", 1)[1].strip("\n")
 
 
 def symbol_arrays(plan: Plan) -> tuple[str, ...]:
@@ -189,7 +180,7 @@ class CirqRunner(Runner):
                 continue
             gate_ops = self._gates.get(p.index)
             if gate_ops is None:
-                values = [float(evaluate(e, _no_symbol, _NUMPY, epoch)) for e in p.op.params]
+                values = [epoch_value(e, epoch) for e in p.op.params]
                 gate_ops = self._native_ops(p.op, values)
             ops.extend(gate_ops)
         return cirq.Circuit(ops)
@@ -227,7 +218,3 @@ class CirqRunner(Runner):
             build(native, values).on(*(self.qubits[op.wires[i]] for i in positions))
             for native, positions in _lowering(op)
         ]
-
-
-def _no_symbol(ref: ir.InputRef | ir.ParamRef) -> Any:
-    raise ValueError("channel values cannot depend on inputs or parameters")

@@ -11,13 +11,16 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from dreamlang import ir
 
 from ._runtime import _schedule
 
-__all__ = ["FUNCTIONS", "evaluate", "number", "to_source"]
+__all__ = ["FUNCTIONS", "NUMPY_FUNCTIONS", "epoch_value", "evaluate", "number", "to_source"]
 
 FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
+NUMPY_FUNCTIONS: dict[str, Callable[[Any], Any]] = {name: getattr(np, name) for name in FUNCTIONS}
 
 # Binding power of each printed form, for minimal but always-correct parentheses.
 _POWER = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4, "atom": 5}
@@ -110,3 +113,15 @@ def evaluate(
     if expr.op == "/":
         return left / right
     return left**right
+
+
+def epoch_value(expr: ir.Expr, epoch: float) -> float:
+    """A number-valued expression (a channel strength, a dropout probability) at ``epoch``.
+
+    The language only allows numbers and schedules there, never inputs or parameters.
+    """
+
+    def no_symbol(ref: ir.InputRef | ir.ParamRef) -> Any:
+        raise ValueError("channel and dropout values cannot depend on inputs or parameters")
+
+    return float(evaluate(expr, no_symbol, NUMPY_FUNCTIONS, epoch))

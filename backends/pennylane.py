@@ -11,7 +11,7 @@ import pennylane as qml
 from dreamlang import ir
 
 from . import unsupported
-from .exprs import FUNCTIONS, evaluate, to_source
+from .exprs import FUNCTIONS, epoch_value, evaluate, to_source
 from .pennylane_lowering import (
     GATE_OPS,
     Native,
@@ -27,7 +27,6 @@ from .pymodule import PythonBackend, Runner, Writer, value_source
 __all__ = ["PennyLaneBackend", "PennyLaneRunner"]
 
 _QML_MATH = {name: getattr(qml.math, name) for name in FUNCTIONS}
-_NUMPY = {name: getattr(np, name) for name in FUNCTIONS}
 
 Arrays = dict[str, Any]
 Step = Callable[[Arrays, Arrays], None]
@@ -174,10 +173,6 @@ def _symbol(inputs: Arrays, params: Arrays) -> Callable[[ir.InputRef | ir.ParamR
     return symbol
 
 
-def _no_symbol(ref: ir.InputRef | ir.ParamRef) -> Any:
-    raise ValueError("channel and dropout values cannot depend on inputs or parameters")
-
-
 def _gate_step(op: ir.Operation) -> Step:
     """Apply a gate inside a QNode, its angles computed from the call's arrays with qml.math."""
     native = _gate(op)
@@ -190,7 +185,7 @@ def _gate_step(op: ir.Operation) -> Step:
 
 
 def _channel_step(op: ir.Operation, epoch: int) -> Step:
-    values = [float(evaluate(e, _no_symbol, _NUMPY, epoch)) for e in op.params]
+    values = [epoch_value(e, epoch) for e in op.params]
 
     def step(inputs: Arrays, params: Arrays) -> None:
         channel_op(op.name, values, op.wires)

@@ -15,7 +15,7 @@ from dreamlang import ir
 from dreamlang.gates import CHANNELS, GATES
 
 from . import Backend, Capabilities, require_model, unsupported
-from .exprs import evaluate, to_source
+from .exprs import NUMPY_FUNCTIONS, epoch_value, to_source
 from .plan import Plan, PlannedOp, make_plan
 from .pymodule import Runner
 
@@ -90,10 +90,6 @@ RESERVED = frozenset(
 
 _ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
-_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
-    name: getattr(np, name)
-    for name in ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
-}
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add,
     "-": operator.sub,
@@ -308,10 +304,7 @@ def _coins(plan: Plan) -> dict[int, tuple[int, int | None]]:
 def _value(expr: ir.Expr, epoch: int, op: ir.Operation) -> str:
     """A channel strength or dropout probability at ``epoch``, as an exact literal."""
 
-    def no_symbol(ref: ir.InputRef | ir.ParamRef) -> float:
-        raise ValueError("channel and dropout values cannot depend on inputs or parameters")
-
-    value = float(evaluate(expr, no_symbol, _FUNCTIONS, epoch))
+    value = epoch_value(expr, epoch)
     if not math.isfinite(value):
         unsupported(op, "a channel or dropout value of this operation is not finite")
     return repr(value)
@@ -353,7 +346,7 @@ def _fold(expr: ir.Expr, values: dict[Key, float] | None) -> float | ir.Expr:
         arg = _fold(expr.arg, values)
         if isinstance(arg, float):
             with np.errstate(all="ignore"):
-                return _finite(_FUNCTIONS[expr.func](np.float64(arg)))
+                return _finite(NUMPY_FUNCTIONS[expr.func](np.float64(arg)))
         return ir.Call(expr.func, arg)
     if isinstance(expr, ir.Binary):
         left, right = _fold(expr.left, values), _fold(expr.right, values)

@@ -14,7 +14,7 @@ from qiskit.quantum_info import DensityMatrix, Kraus, SparsePauliOp, Statevector
 from dreamlang import gates, ir
 
 from ._runtime import _kraus
-from .exprs import FUNCTIONS, evaluate, to_source
+from .exprs import FUNCTIONS, epoch_value, evaluate, to_source
 from .plan import NativeTerm, Plan, PlannedOp
 from .pymodule import PythonBackend, Runner, Writer, value_source
 
@@ -83,15 +83,10 @@ _ANGLE_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     **{name: getattr(np, name) for name in FUNCTIONS if name != "sqrt"},
     "sqrt": lambda a: np.power(a, 0.5),
 }
-_VALUE_FUNCTIONS: dict[str, Callable[[Any], Any]] = {name: getattr(np, name) for name in FUNCTIONS}
 
 
 def _angle_call(func: str, arg: str) -> str:
     return f"np.power({arg}, 0.5)" if func == "sqrt" else f"np.{func}({arg})"
-
-
-def _no_symbol(ref: ir.InputRef | ir.ParamRef) -> Any:
-    raise ValueError("channel values cannot depend on inputs or parameters")
 
 
 def _vector_names(plan: Plan) -> tuple[str, ...]:
@@ -133,7 +128,7 @@ def _apply(
 ) -> None:
     """Append one operation to ``circuit``: the in-memory twin of ``_op_source``."""
     if op.name in CHANNEL_STEPS:
-        values = [evaluate(p, _no_symbol, _VALUE_FUNCTIONS, epoch) for p in op.params]
+        values = [epoch_value(p, epoch) for p in op.params]
         CHANNEL_STEPS[op.name].apply(circuit, values, op.wires[0])
         return
 

@@ -127,32 +127,18 @@ class CompiledModel:
         return _runtime()._head(values, params, self._plan.head)  # type: ignore[no-any-return]
 
     def _dropout_probabilities(self, epoch: int) -> tuple[list[float], list[Any]]:
-        evaluate = _backend_module("exprs").evaluate
+        value = _backend_module("exprs").epoch_value
         probs: list[float] = []
         layer_probs: list[Any] = []
         for index, _, _ in self._plan.dropout:
             tag = self._plan.ops[index].op.tags.dropout
             assert tag is not None
-            probs.append(float(evaluate(tag.p, _no_symbol, _NUMPY, epoch)))
-            layer_probs.append(
-                None
-                if tag.p_layer is None
-                else float(evaluate(tag.p_layer, _no_symbol, _NUMPY, epoch))
-            )
+            probs.append(value(tag.p, epoch))
+            layer_probs.append(None if tag.p_layer is None else value(tag.p_layer, epoch))
         return probs, layer_probs
 
     def __repr__(self) -> str:
         return f"<CompiledModel {self.name!r} for {self.target}>"
-
-
-_NUMPY = {
-    name: getattr(np, name)
-    for name in ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
-}
-
-
-def _no_symbol(ref: Any) -> Any:
-    raise ValueError("channel and dropout values cannot depend on inputs or parameters")
 
 
 def compile(
