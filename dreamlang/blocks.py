@@ -16,6 +16,8 @@ from dreamlang.values import ListValue, TopologyRef, TupleValue, Value, describe
 
 __all__ = ["BlocksMixin"]
 
+_MAX_PAIRS_DEPTH = 32
+
 
 class BlocksMixin(OperationsMixin):
     """Calls of gates or blocks, and entanglers over topologies."""
@@ -140,6 +142,26 @@ class BlocksMixin(OperationsMixin):
         raise rep.error(
             "unknown-topology", "expected a topology name or a list of pairs", expr.span
         )
+
+    def pairs_value(
+        self, topology: s.Expr, options: Sequence[s.Arg], n: int, scope: Scope, span: Span
+    ) -> list[tuple[int, int]]:
+        """The pairs of ``topology`` over ``n`` wires: the expression function pairs(T, n, ...)."""
+        expr = topology
+        if options:
+            if not isinstance(topology, s.Name):
+                message = "topology options need a topology name: pairs(star, n, center=2)"
+                raise self.st.rep.error("unknown-option", message, options[0].span)
+            expr = s.Call(topology, tuple(options), span)
+        if self.st.pairs_depth >= _MAX_PAIRS_DEPTH:
+            message = "pairs() nested too deeply: does a topology list its own pairs?"
+            raise self.st.rep.error("recursive-block", message, span)
+        ctx = Ctx(scope, (), "nested", call_site=span).enter()
+        self.st.pairs_depth += 1
+        try:
+            return self.topology_pairs(expr, n, ctx)
+        finally:
+            self.st.pairs_depth -= 1
 
     def _is_topology_name(self, expr: s.Expr, ctx: Ctx) -> bool:
         return isinstance(expr, s.Name) and ctx.scope.lookup(expr.id) is None

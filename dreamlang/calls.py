@@ -11,7 +11,17 @@ from dreamlang import syntax as s
 from dreamlang.arith import checked, fold_call
 from dreamlang.reporting import did_you_mean
 from dreamlang.schedules import SCHEDULES
-from dreamlang.values import DepthSchedule, RangeValue, Sym, Value, describe, is_number
+from dreamlang.state_prep import MAX_STATE_WIRES, state_rotations
+from dreamlang.values import (
+    DepthSchedule,
+    ListValue,
+    RangeValue,
+    Sym,
+    TupleValue,
+    Value,
+    describe,
+    is_number,
+)
 
 if TYPE_CHECKING:
     from dreamlang.evaluate import Evaluator, Scope
@@ -19,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["HELPERS", "MATH_FUNCTIONS", "evaluate_call"]
 
 MATH_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
-HELPERS = ("len", "min", "max", "abs", "floor", "ceil")
+HELPERS = ("len", "min", "max", "abs", "floor", "ceil", "pairs", "state_rotations")
 
 
 def evaluate_call(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
@@ -27,6 +37,8 @@ def evaluate_call(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
     name = expr.func.id
     if name in SCHEDULES:
         return _schedule(ev, expr, scope)
+    if name == "pairs":
+        return _pairs(ev, expr, scope)
     if any(a.name is not None for a in expr.args):
         bad = next(a for a in expr.args if a.name is not None)
         raise ev.rep.error("unknown-option", f"'{name}' takes no keyword arguments", bad.span)
@@ -70,6 +82,8 @@ def _helper(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
     if name in ("min", "max"):
         _arity(ev, expr, name, args, 1, 64)
         return _extreme(ev, expr, name, args)
+    if name == "state_rotations":
+        return _state_rotations(ev, expr, args)
     _arity(ev, expr, name, args, 1, 1)
     if not is_number(args[0]):
         raise ev.rep.error("type-error", f"'{name}' needs a number", expr.span)
@@ -80,6 +94,20 @@ def _helper(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
     if code:
         raise ev.rep.error(code, message, expr.span)
     return result
+
+
+def _state_rotations(ev: Evaluator, expr: s.Call, args: list[Value]) -> Value:
+    """state_rotations(features, n[, pad]): see dreamlang.state_prep."""
+    _arity(ev, expr, "state_rotations", args, 2, 3)
+    n = ev.as_int(args[1], expr.span, "the wire count of 'state_rotations'")
+    items = list(ev.iterate(args[0], expr.span))
+    if not 1 <= n <= MAX_STATE_WIRES or len(items) > 2**n or (len(args) == 2 and len(items) < 2**n):
+        message = f"state_rotations needs 2 ** {n} features (or a pad value), not {len(items)}"
+        raise ev.rep.error("shape-mismatch", message, expr.span)
+    pad = args[2] if len(args) == 3 else 0
+    if not all(is_number(v) or isinstance(v, Sym) for v in [*items, pad]):
+        raise ev.rep.error("type-error", "state_rotations needs scalar features", expr.span)
+    return state_rotations(ev, [*items, *[pad] * (2**n - len(items))], n, expr.span)
 
 
 def _extreme(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
@@ -94,6 +122,25 @@ def _extreme(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value
     if not values or not all(is_number(v) for v in values):
         raise ev.rep.error("type-error", f"'{name}' needs numbers", expr.span)
     return (min if name == "min" else max)(values)  # type: ignore[type-var]
+
+
+def _pairs(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
+    """pairs(T, n, option=...): the pair list of topology T over n wires, as a list of tuples."""
+    positional = [a for a in expr.args if a.name is None]
+    options = [a for a in expr.args if a.name is not None]
+    if len(positional) != 2 or expr.args[:2] != tuple(positional):
+        message = "'pairs' takes a topology and a wire count, then the topology's options"
+        raise ev.rep.error(
+            "wrong-argument-count", message, expr.span, "hint: pairs(star, 4, center=2)"
+        )
+    n = ev.integer(positional[1].value, scope, "the wire count of 'pairs'")
+    if n < 0:
+        raise ev.rep.error("type-error", f"the wire count must be at least 0, not {n}", expr.span)
+    if ev.topology_hook is None:
+        message = "'pairs' can only be used inside a model, block or topology"
+        raise ev.rep.error("misplaced-statement", message, expr.span)
+    found = ev.topology_hook(positional[0].value, options, n, scope, expr.span)
+    return ev.bounded(ListValue(tuple(TupleValue((a, b)) for a, b in found)), expr.span)
 
 
 def _schedule(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:

@@ -96,3 +96,4 @@ class UnrollState:
     statement_count: int = 0
     plans: dict[tuple[int, str], list[s.Expr]] = field(default_factory=dict)
     block_estimates: dict[tuple[str, int], int] = field(default_factory=dict)
+    pairs_depth: int = 0  # nested pairs() calls now running, to stop a topology listing itself

@@ -26,6 +26,7 @@ class Unroller(DeclarationsMixin):
 
     def __init__(self, st: UnrollState):
         self.st = st
+        st.ev.topology_hook = self.pairs_value
         self._handlers: dict[type, Callable[[Any, Ctx], None]] = {
             s.ConstStmt: self._const,
             s.LetStmt: self._let,

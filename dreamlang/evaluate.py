@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Container, Iterable
+import re
+from collections.abc import Callable, Container, Iterable, Sequence
 from typing import Any, TypeVar
 
 from dreamlang import gates, ir
@@ -33,6 +34,8 @@ V = TypeVar("V", bound=Value)
 _SHORT = 8  # lists and tuples of up to this many plain items need no measuring
 _NESTED = (ListValue, TupleValue, Sym)
 
+TopologyHook = Callable[[s.Expr, Sequence[s.Arg], int, "Scope", Span], list[tuple[int, int]]]
+_PAULI_WORD = re.compile(r"[IXYZ]+")
 _BUILTINS: dict[str, Value] = {
     "pi": math.pi,
     "X": Pauli("X"),
@@ -107,6 +110,8 @@ class Evaluator:
         self._short_ok = self.limits.max_nesting >= 2 and self.limits.max_ops > _SHORT
         self._blocks = blocks
         self._topologies = topologies
+        # Runs a topology for pairs(T, n); set by the unroller, None where no model is unrolled.
+        self.topology_hook: TopologyHook | None = None
         self._dispatch: dict[type, Callable[[Any, Scope], Value]] = {
             s.Int: self._int,
             s.Float: self._float,
@@ -188,6 +193,8 @@ class Evaluator:
             return GateRef(expr.id)
         if expr.id in self._topologies:
             return TopologyRef(expr.id)
+        if _PAULI_WORD.fullmatch(expr.id):  # ZZ, XY, ...: Qiskit's pauli strings, unquoted
+            return Pauli(expr.id)
         hint = did_you_mean(expr.id, scope.names() | set(_BUILTINS))
         raise self.rep.error("unknown-name", f"unknown name '{expr.id}'", expr.span, *hint)
 
@@ -287,6 +294,8 @@ class Evaluator:
             return len(value.items)
         if isinstance(value, RangeValue):
             return len(value)
+        if isinstance(value, Pauli):
+            return len(value.letter)
         raise self.rep.error("type-error", f"{describe(value)} has no length", span)
 
     def iterate(self, value: Value, span: Span) -> Iterable[Value]:
@@ -369,6 +378,11 @@ class Evaluator:
                 )
                 raise self.rep.error("index-out-of-bounds", message, span)
             return items[index]
+        if isinstance(value, Pauli) and 0 <= index < len(value.letter):
+            return Pauli(value.letter[index])
+        if isinstance(value, Pauli):
+            message = f"index {index} is out of bounds for the Pauli word {value.letter}"
+            raise self.rep.error("index-out-of-bounds", message, span)
         raise self.rep.error("type-error", f"cannot index {describe(value)}", span)
 
     def _tuple(self, expr: s.TupleExpr, scope: Scope) -> Value:

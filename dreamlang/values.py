@@ -97,7 +97,10 @@ class TopologyRef:
 
 @dataclass(frozen=True, slots=True)
 class Pauli:
-    """One of the constants X, Y, Z, I (e.g. ``rotation=Y``)."""
+    """A Pauli constant: one of X, Y, Z, I (``rotation=Y``) or a word of them (``paulis=[Z, ZZ]``).
+
+    A word is indexed letter by letter, ``ZX[0]`` is ``Z``, and ``len(ZX)`` is 2.
+    """
 
     letter: str
 
