@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import cirq
+import numpy as np
 
 from dreamlang import ir
 from dreamlang.gates import canonical_name
 
 from . import cirq_runtime, unsupported
-from .cirq_lowering import CHANNELS, GATES, SYMPY_FUNCTIONS, Native, build, render, sympy_function
+from .cirq_lowering import CHANNELS, GATES, Native, build, render
 from .cirq_runtime import (
+    _NUMERIC_MATH,
+    _SYMPY_MATH,
     _cirq_observable,
-    _cirq_resolver,
     _cirq_state,
     _cirq_symbols,
     _cirq_terms,
@@ -24,7 +26,7 @@ from .pymodule import PythonBackend, Runner, Writer, inlined_source, value_sourc
 
 __all__ = ["CirqBackend", "CirqRunner"]
 
-_SYMPY = {name: sympy_function(name) for name in FUNCTIONS}
+assert set(_SYMPY_MATH) == set(FUNCTIONS)  # the runtime's tables cover every IR function
 
 
 class CirqBackend(PythonBackend):
@@ -82,14 +84,34 @@ def _lowering(op: ir.Operation) -> list[tuple[Native, tuple[int, ...]]]:
 
 def _emit_build(plan: Plan, out: Writer) -> None:
     out.line(
-        "def build_circuit(*, epoch: int = 0, training: bool = False, dropped: Any = ()) -> Any:"
+        "def build_circuit(\n    *, epoch: int = 0, training: bool = False, dropped: Any = (), "
+        "values: Any = None\n) -> Any:"
     )
     with out.indent():
-        out.line('"""The circuit with one sympy symbol per input and parameter element."""')
+        out.line('"""The circuit with one sympy symbol per input and parameter element.')
+        out.line("")
+        out.line("With values (name -> array), its angles are numbers instead: resolving large")
+        out.line('sympy expressions is slow."""')
         if plan.ops:
             out.line("q = cirq.LineQubit.range(NUM_QUBITS)")
         if symbol_arrays(plan):
-            out.line("sym = _cirq_symbols(_SYMBOL_ARRAYS, {**INPUTS, **PARAMS})")
+            # fn is only written when an angle applies a math function (else ruff's F841).
+            math = any(
+                isinstance(node, ir.Call)
+                for planned in plan.ops
+                for p in planned.op.params
+                for node in ir.walk(p)
+            )
+            out.line("if values is None:")
+            with out.indent():
+                out.line("sym = _cirq_symbols(_SYMBOL_ARRAYS, {**INPUTS, **PARAMS})")
+                if math:
+                    out.line("fn = _SYMPY_MATH")
+            out.line("else:")
+            with out.indent():
+                out.line("sym = _cirq_numbers(_SYMBOL_ARRAYS, values)")
+                if math:
+                    out.line("fn = _NUMERIC_MATH")
         out.line("ops = []")
         for planned in plan.ops:
             _emit_op(plan, planned, out)
@@ -128,7 +150,7 @@ def _angle_source(plan: Plan, expr: ir.Expr) -> str:
         return f"sym[{_key(plan, ref)!r}]"
 
     def call(func: str, arg: str) -> str:
-        return f"sympy.{SYMPY_FUNCTIONS[func]}({arg})"
+        return f"fn[{func!r}]({arg})"
 
     return to_source(expr, symbol, call)
 
@@ -141,9 +163,9 @@ def _emit_terms(plan: Plan, out: Writer) -> None:
     with out.indent():
         kind = "density-matrix" if plan.noisy else "state-vector"
         out.line(f'"""The native terms, in order, from Cirq\'s complex128 {kind} simulator."""')
-        out.line("circuit = build_circuit(epoch=epoch, training=training, dropped=dropped)")
-        out.line("resolver = _cirq_resolver(_SYMBOL_ARRAYS, {**inputs, **params})")
-        out.line(f"state = _cirq_state(circuit, resolver, NUM_QUBITS, {plan.noisy!r})")
+        out.line("kwargs = {'epoch': epoch, 'training': training, 'dropped': dropped}")
+        out.line("circuit = build_circuit(**kwargs, values={**inputs, **params})")
+        out.line(f"state = _cirq_state(circuit, None, NUM_QUBITS, {plan.noisy!r})")
         out.line(f"return _cirq_terms(state, _TERMS, NUM_QUBITS, {plan.noisy!r})")
 
 
@@ -159,11 +181,13 @@ class CirqRunner(Runner):
         self._arrays = symbol_arrays(plan)
         self._terms = term_specs(plan)
         self._symbols = _cirq_symbols(self._arrays, {**plan.inputs, **plan.params})
-        # Gate angles do not depend on the epoch: build each gate's native ops once.
+        self._gate_ops = {
+            p.index: p.op for p in plan.ops if canonical_name(p.op.name) not in CHANNELS
+        }
+        # Gate angles do not depend on the epoch: build each gate's symbolic native ops once.
         self._gates = {
-            p.index: self._native_ops(p.op, [self._angle(e) for e in p.op.params])
-            for p in plan.ops
-            if canonical_name(p.op.name) not in CHANNELS
+            index: self._native_ops(op, [self._angle(e) for e in op.params])
+            for index, op in self._gate_ops.items()
         }
         self.observables = tuple(
             _cirq_observable(spec, plan.num_qubits) if kind == "expval" else None
@@ -174,11 +198,17 @@ class CirqRunner(Runner):
     def build_circuit(
         self, *, epoch: int = 0, training: bool = False, dropped: frozenset[int] = frozenset()
     ) -> Any:
+        return self._assemble(self._gates, epoch, training, dropped)
+
+    def _assemble(
+        self, gates: dict[int, list[Any]], epoch: int, training: bool, dropped: frozenset[int]
+    ) -> Any:
+        """The circuit from prebuilt gate ops, with the channels at ``epoch``."""
         ops: list[Any] = []
         for p in self.plan.ops:
             if (p.droppable and p.index in dropped) or (p.training_only and not training):
                 continue
-            gate_ops = self._gates.get(p.index)
+            gate_ops = gates.get(p.index)
             if gate_ops is None:
                 values = [epoch_value(e, epoch) for e in p.op.params]
                 gate_ops = self._native_ops(p.op, values)
@@ -206,12 +236,21 @@ class CirqRunner(Runner):
         training: bool = False,
         dropped: frozenset[int] = frozenset(),
     ) -> Any:
-        circuit = self.build_circuit(epoch=epoch, training=training, dropped=dropped)
-        resolver = _cirq_resolver(self._arrays, {**inputs, **params})
-        return _cirq_state(circuit, resolver, self.plan.num_qubits, self.plan.noisy)
+        # Angles computed as numbers: resolving big sympy expressions costs seconds in Cirq.
+        numbers = self._numbers({**inputs, **params})
+        gates = {
+            index: self._native_ops(op, [evaluate(e, numbers, _NUMERIC_MATH) for e in op.params])
+            for index, op in self._gate_ops.items()
+        }
+        circuit = self._assemble(gates, epoch, training, dropped)
+        return _cirq_state(circuit, None, self.plan.num_qubits, self.plan.noisy)
+
+    def _numbers(self, values: dict[str, Any]) -> Any:
+        flat = {name: np.asarray(values[name], dtype=np.float64).reshape(-1) for name in values}
+        return lambda ref: flat[ref.name][self.plan.offset(ref)]
 
     def _angle(self, expr: ir.Expr) -> Any:
-        return evaluate(expr, lambda ref: self._symbols[_key(self.plan, ref)], _SYMPY)
+        return evaluate(expr, lambda ref: self._symbols[_key(self.plan, ref)], _SYMPY_MATH)
 
     def _native_ops(self, op: ir.Operation, values: list[Any]) -> list[Any]:
         return [

@@ -8,17 +8,16 @@ lowering is exact, global phase included (docs/conventions.md).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import cirq
 import numpy as np
-import sympy
 
 from ._runtime import _kraus
 
-__all__ = ["CHANNELS", "GATES", "SYMPY_FUNCTIONS", "Native", "Param", "Step", "build", "render"]
+__all__ = ["CHANNELS", "GATES", "Native", "Param", "Step", "build", "render"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,19 +52,6 @@ class Step:
 
 # What a Native's func may name: the same objects a generated module has at top level.
 NAMESPACE: dict[str, Any] = {"cirq": cirq, "np": np, "_kraus": _kraus}
-
-# IR math functions as sympy functions (symbolic angles); printed as sympy.NAME in modules.
-SYMPY_FUNCTIONS: dict[str, str] = {
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "exp": "exp",
-    "log": "log",
-    "sqrt": "sqrt",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-}
 
 
 def _const(name: str) -> Native:
@@ -225,9 +211,3 @@ def _float(value: float) -> str:
     if not math.isfinite(value):
         raise ValueError(f"non-finite constant {value!r} in the lowering table")
     return repr(float(value))
-
-
-def sympy_function(name: str) -> Callable[[Any], Any]:
-    """The sympy function for an IR math function name."""
-    function: Callable[[Any], Any] = getattr(sympy, SYMPY_FUNCTIONS[name])
-    return function

@@ -27,6 +27,41 @@ def _cirq_symbols(names: tuple[str, ...], shapes: dict[str, Any]) -> dict[str, A
     return symbols
 
 
+def _cirq_numbers(names: tuple[str, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """Each element's value, keyed like _cirq_symbols: the circuit is then built with numbers."""
+    numbers = {}
+    for name in names:
+        for flat, value in enumerate(np.ravel(values[name])):
+            numbers[f"{name}[{flat}]"] = value
+    return numbers
+
+
+# The math functions of angles, on sympy symbols and on numbers: the same angle source
+# (fn['arctan'](...)) builds a symbolic circuit or a numeric one.
+_SYMPY_MATH: dict[str, Any] = {
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "sqrt": sympy.sqrt,
+    "arcsin": sympy.asin,
+    "arccos": sympy.acos,
+    "arctan": sympy.atan,
+}
+_NUMERIC_MATH: dict[str, Any] = {
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "arcsin": np.arcsin,
+    "arccos": np.arccos,
+    "arctan": np.arctan,
+}
+
+
 def _cirq_resolver(names: tuple[str, ...], values: dict[str, Any]) -> Any:
     """A resolver giving each symbol of _cirq_symbols its float value (row-major)."""
     mapping = {}

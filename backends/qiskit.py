@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -177,34 +178,33 @@ def _term_value(term: NativeTerm, observable: SparsePauliOp | None, state: Any) 
     return float(state.expectation_value(observable).real)
 
 
-def _bind(circuit: QuantumCircuit, values: dict[str, Any]) -> QuantumCircuit:
-    """The circuit with every ParameterVector bound to its flattened array, row-major."""
-    vectors = {p.vector.name: p.vector for p in circuit.parameters}
-    binding = {vector: values[name].reshape(-1).tolist() for name, vector in vectors.items()}
-    return circuit.assign_parameters(binding, strict=False)
-
-
-_BIND_SOURCE = (
-    "values = {**inputs, **params}",
-    "vectors = {p.vector.name: p.vector for p in qc.parameters}",
-    "binding = {vector: values[name].reshape(-1).tolist() for name, vector in vectors.items()}",
-    "bound = qc.assign_parameters(binding, strict=False)",
-)
-
-
 class QiskitRunner(Runner):
     """The in-memory Qiskit circuit, built from the same tables as the generated module."""
 
     def __init__(self, plan: Plan):
         self.plan = plan
-        self.circuit = self.build_circuit()
         self.observables = tuple(_observable(t, plan.num_qubits) for t in plan.terms)
 
+    @functools.cached_property
+    def circuit(self) -> QuantumCircuit:
+        """The symbolic inference circuit, built on first use (big expressions build slowly)."""
+        return self.build_circuit()
+
     def build_circuit(
-        self, *, epoch: int = 0, training: bool = False, dropped: frozenset[int] = frozenset()
+        self,
+        *,
+        epoch: int = 0,
+        training: bool = False,
+        dropped: frozenset[int] = frozenset(),
+        values: dict[str, Any] | None = None,
     ) -> QuantumCircuit:
+        """The circuit, symbolic; or with ``values`` (name -> array), its angles as numbers."""
         plan = self.plan
-        vectors = {name: ParameterVector(name, plan.size(name)) for name in _vector_names(plan)}
+        vectors: dict[str, Any] = (
+            {name: ParameterVector(name, plan.size(name)) for name in _vector_names(plan)}
+            if values is None
+            else {name: np.asarray(values[name], dtype=np.float64).reshape(-1) for name in values}
+        )
         circuit = QuantumCircuit(plan.num_qubits)
         for planned in plan.ops:
             if not _skipped(planned, training, dropped):
@@ -219,8 +219,9 @@ class QiskitRunner(Runner):
         training: bool,
         dropped: frozenset[int],
     ) -> Any:
-        circuit = self.build_circuit(epoch=epoch, training=training, dropped=dropped)
-        bound = _bind(circuit, {**inputs, **params})
+        # Angles computed as numbers: binding big ParameterExpressions costs seconds in Qiskit.
+        values = {**inputs, **params}
+        bound = self.build_circuit(epoch=epoch, training=training, dropped=dropped, values=values)
         return DensityMatrix(bound) if self.plan.noisy else Statevector(bound)
 
     def terms(
@@ -269,18 +270,27 @@ class QiskitBackend(PythonBackend):
 
 def _emit_build(plan: Plan, out: Writer) -> None:
     out.line(
-        "def build_circuit(*, epoch: int = 0, training: bool = False, dropped: Any = ()) -> Any:"
+        "def build_circuit(\n    *, epoch: int = 0, training: bool = False, dropped: Any = (), "
+        "values: Any = None\n) -> Any:"
     )
     with out.indent():
-        out.line('"""The Qiskit circuit, symbolic: a ParameterVector per input and parameter."""')
+        out.line('"""The Qiskit circuit, symbolic: a ParameterVector per input and parameter.')
+        out.line("")
+        out.line("With values (name -> array), its angles are numbers instead: binding large")
+        out.line('ParameterExpressions is slow in Qiskit."""')
         # v is only written when a gate reads it (an unused local would fail ruff's F841).
         if any(ir.free_symbols(p) for planned in plan.ops for p in planned.op.params):
-            out.line("v = {")
+            out.line("if values is None:")
             with out.indent():
-                for name in _vector_names(plan):
-                    vector = f"qiskit.circuit.ParameterVector({name!r}, {plan.size(name)})"
-                    out.line(f"{name!r}: {vector},")
-            out.line("}")
+                out.line("v = {")
+                with out.indent():
+                    for name in _vector_names(plan):
+                        vector = f"qiskit.circuit.ParameterVector({name!r}, {plan.size(name)})"
+                        out.line(f"{name!r}: {vector},")
+                out.line("}")
+            out.line("else:")
+            with out.indent():
+                out.line("v = {k: np.ravel(a) for k, a in values.items()}")
         out.line(f"qc = qiskit.QuantumCircuit({plan.num_qubits})")
         for planned in plan.ops:
             guard = _guard_source(planned)
@@ -307,10 +317,10 @@ def _emit_terms(plan: Plan, out: Writer) -> None:
         if not plan.terms:
             out.line("return []")
             return
-        out.line("qc = build_circuit(epoch=epoch, training=training, dropped=dropped)")
-        for line in _BIND_SOURCE:
-            out.line(line)
-        out.line(f"state = {simulator}(bound)")
+        out.line("values = {**inputs, **params}")
+        out.line("kwargs = {'epoch': epoch, 'training': training, 'dropped': dropped}")
+        out.line("qc = build_circuit(**kwargs, values=values)")
+        out.line(f"state = {simulator}(qc)")
         out.line("return [")
         with out.indent():
             for term in plan.terms:

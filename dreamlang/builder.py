@@ -196,7 +196,8 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
         return s.Pair(c[0], c[1], self._span(meta))
 
     def require_stmt(self, meta: Any, c: list[Any]) -> s.Require:
-        return s.Require(c[0], _string_value(self.source, c[1]), self._span(meta))
+        message = _string_value(self.source, c[1])
+        return s.Require(c[0], message, self._span(meta), tuple(c[2:]))
 
     # ---- dropout and noise ----
     def dropout_stmt(self, meta: Any, c: list[Any]) -> s.DropoutStmt:

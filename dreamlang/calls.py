@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 from dreamlang import ir
 from dreamlang import syntax as s
 from dreamlang.arith import checked, fold_call
+from dreamlang.diagnostics import Span
 from dreamlang.reporting import did_you_mean
 from dreamlang.schedules import SCHEDULES
 from dreamlang.state_prep import MAX_STATE_WIRES, state_rotations
 from dreamlang.values import (
+    ArrayRef,
     DepthSchedule,
     ListValue,
     RangeValue,
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["HELPERS", "MATH_FUNCTIONS", "evaluate_call"]
 
 MATH_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
-HELPERS = ("len", "min", "max", "abs", "floor", "ceil", "pairs", "state_rotations")
+HELPERS = ("len", "shape", "min", "max", "abs", "floor", "ceil", "pairs", "state_rotations")
 
 
 def evaluate_call(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
@@ -84,6 +86,9 @@ def _helper(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
         return _extreme(ev, expr, name, args)
     if name == "state_rotations":
         return _state_rotations(ev, expr, args)
+    if name == "shape":
+        _arity(ev, expr, name, args, 1, 1)
+        return TupleValue(_shape(ev, args[0], expr.span))
     _arity(ev, expr, name, args, 1, 1)
     if not is_number(args[0]):
         raise ev.rep.error("type-error", f"'{name}' needs a number", expr.span)
@@ -94,6 +99,19 @@ def _helper(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
     if code:
         raise ev.rep.error(code, message, expr.span)
     return result
+
+
+def _shape(ev: Evaluator, value: Value, span: Span) -> tuple[Value, ...]:
+    """The dimensions of a tensor, of a list (nested while its items agree) or () of a scalar."""
+    if isinstance(value, ArrayRef):
+        return tuple(value.remaining)
+    if is_number(value) or isinstance(value, Sym):
+        return ()
+    if isinstance(value, ListValue | TupleValue | RangeValue):
+        items = list(ev.iterate(value, span))
+        inner = {_shape(ev, item, span) for item in items}
+        return (len(items), *inner.pop()) if len(inner) == 1 else (len(items),)
+    raise ev.rep.error("type-error", f"{describe(value)} has no shape", span)
 
 
 def _state_rotations(ev: Evaluator, expr: s.Call, args: list[Value]) -> Value:

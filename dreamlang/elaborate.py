@@ -12,6 +12,7 @@ from dreamlang.context import Ctx, Definitions, Registration, UnrollState
 from dreamlang.declarations import DeclarationsMixin
 from dreamlang.estimate import estimate_body
 from dreamlang.reporting import Abort, AbortBlock
+from dreamlang.requirements import check_requirement
 from dreamlang.values import RangeValue
 
 __all__ = ["Unroller"]
@@ -192,12 +193,9 @@ class Unroller(DeclarationsMixin):
             self.exec_body(stmt.orelse, ctx.enter(scope=ctx.scope.child(), kind=_nested(ctx)))
 
     def _require(self, stmt: s.Require, ctx: Ctx) -> None:
-        if self.st.ev.condition(stmt.condition, ctx.scope):
-            return
+        owner = ctx.blocks[-1] if ctx.blocks else "the model"
         where = ctx.call_site or stmt.span
-        note = f"note: required by {ctx.blocks[-1] if ctx.blocks else 'the model'} at {stmt.span}"
-        self.st.rep.error("shape-mismatch", stmt.message, where, note)
-        raise AbortBlock(stmt.message)
+        check_requirement(self.st.ev, self.st.rep, stmt, ctx.scope, where, owner)
 
     def _register(self, stmt: s.DropoutStmt | s.NoiseStmt, ctx: Ctx) -> None:
         values = {}

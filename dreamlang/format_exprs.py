@@ -264,7 +264,8 @@ def simple_stmt_text(stmt: s.Stmt) -> str:
     if isinstance(stmt, s.Pair):
         return f"pair {format_expr(stmt.first)}, {format_expr(stmt.second)}"
     if isinstance(stmt, s.Require):
-        return f"require {format_expr(stmt.condition)}, {format_string(stmt.message)}"
+        values = "".join(f", {format_expr(v)}" for v in stmt.values)
+        return f"require {format_expr(stmt.condition)}, {format_string(stmt.message)}{values}"
     if isinstance(stmt, s.Head):
         items = "; ".join(head_item_text(item) for item in stmt.items)
         return f"head {{ {items} }}" if items else "head {}"

@@ -8,7 +8,6 @@ backend (and in OpenQASM 3); they only use arithmetic, sqrt and arctan, which al
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from dreamlang import ir
@@ -25,8 +24,8 @@ MAX_STATE_WIRES = 12  # 4096 amplitudes; the angle expressions grow as 4**n
 
 # Keeps 0/0 out of the angles: a branch whose amplitudes are all zero gets a harmless angle.
 # It shifts amplitudes by about EPSILON / norm(features). Qiskit silently drops constants below
-# 1e-15 from parameter expressions, so it cannot be much smaller.
-EPSILON = 1e-12
+# 1e-15 from parameter expressions (1e-13 is kept), so it cannot be much smaller.
+EPSILON = 1e-13
 
 
 class _Algebra:
@@ -98,15 +97,17 @@ def _branch_angle(alg: _Algebra, sums: list[list[Value]], k: int, j: int) -> Val
 def _leaf_angle(alg: _Algebra, sums: list[list[Value]], features: list[Value], j: int) -> Value:
     """RY angle of the last wire for the signed pair (x, y): 2 atan2(y, x), exact for every sign.
 
-    2 arctan(y / (r + x)) is exact for x > 0 and pi - 2 arctan(y / (r - x)) for x < 0; the weight
-    p = (x + |x|) / (2|x|) picks one (both are right at x = 0, where p is 0).
+    Both 2 arctan(y / (r + x)) and 2 arctan((r - x) / y) are atan2(y, x) in (-pi, pi]; the first
+    loses no precision for x > 0, the second for x < 0, where it also gives pi at y = 0. The
+    weight p = (x + |x|) / (2|x|), 1 for x > 0 and 0 otherwise, picks one.
     """
     x, y = features[2 * j], features[2 * j + 1]
     r = alg.sqrt(sums[-2][j])
     size = alg.sqrt(alg.op("*", x, x))
     p = alg.op("/", alg.op("+", x, size), alg.op("+", alg.op("*", 2, size), EPSILON))
     positive = alg.half_angle(y, x, r)
-    negative = alg.op("-", math.pi, alg.half_angle(y, alg.op("-", 0, x), r))
+    flipped = alg.op("/", alg.op("-", r, x), alg.op("+", y, EPSILON))
+    negative = alg.op("*", 2, alg.fn("arctan", flipped))
     blend = alg.add(alg.op("*", p, positive), alg.op("*", alg.op("-", 1, p), negative))
     return alg.op("*", 2, blend)
 

@@ -328,11 +328,13 @@ class Pair:
 
 @dataclass(frozen=True, slots=True)
 class Require:
-    """``require len(x) <= len(w), "message"``: a template's precondition, checked when it is used."""
+    """``require len(x) <= len(w), "message {}", len(w)``: a template's precondition, checked
+    when it is used; the values fill the message's ``{}`` places when it fails."""
 
     condition: Expr
     message: str
     span: Span = _span()
+    values: tuple[Expr, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,11 @@ def assert_same_operator(a: QuantumCircuit, b: QuantumCircuit) -> None:
     np.testing.assert_allclose(Operator(a).data, Operator(b).data, rtol=0, atol=1e-10)
 
 
+def has_function_of_inputs(text: str) -> bool:
+    """Whether an angle applies a math function to an input, which qiskit.qasm3.loads rejects."""
+    return re.search(r"\b(sin|cos|tan|exp|log|sqrt|arcsin|arccos|arctan)\(", text) is not None
+
+
 def parse_both(text: str) -> QuantumCircuit:
     openqasm3.parse(text)
     return qiskit.qasm3.loads(text)
@@ -175,6 +180,9 @@ def test_examples_load_in_both_parsers(path: Path) -> None:
     prog = dreamlang.load(path)
     text = get_backend("qasm3").emit(prog)
     assert text.startswith('OPENQASM 3.0;\ninclude "stdgates.inc";\n')
+    if has_function_of_inputs(text):  # Qiskit's importer cannot load these (docs/qasm3.md)
+        openqasm3.parse(text)
+        return
     circuit = parse_both(text)
     assert prog.model is not None
     plan = make_plan(prog.model)
@@ -188,10 +196,10 @@ def test_examples_load_in_both_parsers(path: Path) -> None:
 def test_examples_bound_equal_symbolic_and_qiskit_target(path: Path) -> None:
     prog = dreamlang.load(path)
     values = random_values(prog, 7)
-    symbolic = load_bound(emit_qasm(prog), prog, values)
     bound = parse_both(emit_qasm(prog, bind=values))
     assert not bound.parameters
-    assert_same_operator(bound, symbolic)
+    if not has_function_of_inputs(emit_qasm(prog)):  # else Qiskit cannot load the symbolic text
+        assert_same_operator(bound, load_bound(emit_qasm(prog), prog, values))
     assert prog.model is not None
     if not make_plan(prog.model).noisy:  # the qiskit target's noisy circuits hold channels
         assert_same_operator(bound, qiskit_target(prog, values))

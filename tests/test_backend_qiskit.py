@@ -201,7 +201,7 @@ def test_parameter_vectors_are_named_as_in_the_source() -> None:
     vectors = {p.vector.name: len(p.vector) for p in circuit.parameters}
     assert vectors == {"X_in": 2, "theta_1": 4}
     assert [p.name for p in circuit.parameters] == ["X_in[1]", "theta_1[2]"]
-    iris = dreamlang.compile(EXAMPLES[0], target="qiskit").circuit
+    iris = dreamlang.compile(ROOT / "examples" / "iris.dream", target="qiskit").circuit
     assert {p.vector.name: len(p.vector) for p in iris.parameters} == {"x": 4, "theta": 36}
 
 

@@ -27,7 +27,7 @@ from dreamlang import gates
 from dreamlang.errorcodes import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "docs" / "language.md", ROOT / "README.md"]
+DOCS = [ROOT / "docs" / "language.md", ROOT / "docs" / "stdlib.md", ROOT / "README.md"]
 TAGS = ("dream", "dream-stmt", "dream-error", "dream-file")
 
 STMT_PRELUDE = """import "std/ansatz.dream"

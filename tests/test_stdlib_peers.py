@@ -173,4 +173,4 @@ def test_n_local_reports_the_expected_weight_count() -> None:
     )
     with pytest.raises(dreamlang.DreamError) as info:
         dreamlang.parse(source)
-    assert "(reps + 1) * rotation blocks * wires" in str(info.value)
+    assert "rotation blocks * wires = 12 values, not (10,)" in str(info.value)
