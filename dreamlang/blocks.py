@@ -62,7 +62,15 @@ class BlocksMixin(OperationsMixin):
             blocks=(*ctx.blocks, block.name),
             call_site=ctx.call_site or stmt.span,
         )
-        self.exec_body(block.body, inner)
+        if ctx.call_site is not None or not block.span.filename.startswith("std/"):
+            self.exec_body(block.body, inner)
+            return
+        # A mistake inside a standard-library template is the caller's: point at the call.
+        start = len(self.st.rep.diagnostics)
+        try:
+            self.exec_body(block.body, inner)
+        finally:
+            self.st.rep.relocate(start, stmt.span, "std/")
 
     def bind_arguments(
         self, name: str, params: Sequence[s.ParamSpec], args: Sequence[s.Arg], ctx: Ctx, span: Span

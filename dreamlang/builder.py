@@ -326,5 +326,8 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def tuple(self, meta: Any, c: list[Any]) -> s.TupleExpr:
         return s.TupleExpr(tuple(x for x in c if x is not None), self._span(meta))
 
+    def comprehension(self, meta: Any, c: list[Any]) -> s.Comprehension:
+        return s.Comprehension(c[0], str(c[1]), c[2], c[3], self._span(meta))
+
     def list(self, meta: Any, c: list[Any]) -> s.ListExpr:
         return s.ListExpr(tuple(x for x in c if x is not None), self._span(meta))

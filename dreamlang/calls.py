@@ -10,6 +10,7 @@ from dreamlang import ir
 from dreamlang import syntax as s
 from dreamlang.arith import checked, fold_call
 from dreamlang.diagnostics import Span
+from dreamlang.entangler_maps import QISKIT_MAPS, qiskit_groups
 from dreamlang.reporting import did_you_mean
 from dreamlang.schedules import SCHEDULES
 from dreamlang.state_prep import MAX_STATE_WIRES, state_rotations
@@ -19,6 +20,7 @@ from dreamlang.values import (
     ListValue,
     RangeValue,
     Sym,
+    TopologyRef,
     TupleValue,
     Value,
     describe,
@@ -31,7 +33,20 @@ if TYPE_CHECKING:
 __all__ = ["HELPERS", "MATH_FUNCTIONS", "evaluate_call"]
 
 MATH_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "arcsin", "arccos", "arctan")
-HELPERS = ("len", "shape", "min", "max", "abs", "floor", "ceil", "pairs", "state_rotations")
+HELPERS = (
+    "len",
+    "shape",
+    "sum",
+    "prod",
+    "min",
+    "max",
+    "abs",
+    "floor",
+    "ceil",
+    "pairs",
+    "groups",
+    "state_rotations",
+)
 
 
 def evaluate_call(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
@@ -41,6 +56,8 @@ def evaluate_call(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
         return _schedule(ev, expr, scope)
     if name == "pairs":
         return _pairs(ev, expr, scope)
+    if name == "groups":
+        return _groups(ev, expr, scope)
     if any(a.name is not None for a in expr.args):
         bad = next(a for a in expr.args if a.name is not None)
         raise ev.rep.error("unknown-option", f"'{name}' takes no keyword arguments", bad.span)
@@ -86,6 +103,9 @@ def _helper(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
         return _extreme(ev, expr, name, args)
     if name == "state_rotations":
         return _state_rotations(ev, expr, args)
+    if name in ("sum", "prod"):
+        _arity(ev, expr, name, args, 1, 1)
+        return _fold(ev, expr, name, args[0])
     if name == "shape":
         _arity(ev, expr, name, args, 1, 1)
         return TupleValue(_shape(ev, args[0], expr.span))
@@ -99,6 +119,18 @@ def _helper(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
     if code:
         raise ev.rep.error(code, message, expr.span)
     return result
+
+
+def _fold(ev: Evaluator, expr: s.Call, name: str, values: Value) -> Value:
+    """sum or prod of a list of numbers or run-time scalars (0 and 1 for an empty list)."""
+    total: Value = 0 if name == "sum" else 1
+    for i, item in enumerate(ev.iterate(values, expr.span)):
+        if not (is_number(item) or isinstance(item, Sym)):
+            raise ev.rep.error(
+                "type-error", f"'{name}' needs scalars, not {describe(item)}", expr.span
+            )
+        total = item if i == 0 else ev.arith("+" if name == "sum" else "*", total, item, expr.span)
+    return total
 
 
 def _shape(ev: Evaluator, value: Value, span: Span) -> tuple[Value, ...]:
@@ -159,6 +191,49 @@ def _pairs(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
         raise ev.rep.error("misplaced-statement", message, expr.span)
     found = ev.topology_hook(positional[0].value, options, n, scope, expr.span)
     return ev.bounded(ListValue(tuple(TupleValue((a, b)) for a, b in found)), expr.span)
+
+
+def _groups(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
+    """groups(T, n, k, rep=0): the k-wire groups of T; k = 2 is pairs(T, n, ...)."""
+    positional = [a for a in expr.args if a.name is None]
+    if len(positional) != 3 or expr.args[:3] != tuple(positional):
+        message = "'groups' takes a topology, a wire count and a group size, then options"
+        raise ev.rep.error("wrong-argument-count", message, expr.span, "hint: groups(full, 4, 3)")
+    k = ev.integer(positional[2].value, scope, "the group size of 'groups'")
+    if k == 2:
+        return _pairs(ev, s.Call(expr.func, (*positional[:2], *expr.args[3:]), expr.span), scope)
+    n = ev.integer(positional[1].value, scope, "the wire count of 'groups'")
+    if not 1 <= k <= n:
+        message = f"a group of {k} wire(s) does not fit {n} wire(s)"
+        raise ev.rep.error("wire-count", message, expr.span)
+    topology = ev.eval(positional[0].value, scope)
+    rep = 0
+    for option in expr.args[3:]:
+        if option.name != "rep":
+            raise ev.rep.error("unknown-option", "'groups' takes only the option rep", option.span)
+        rep = ev.integer(option.value, scope, "'rep'")
+    named = isinstance(topology, TopologyRef) and topology.name in QISKIT_MAPS
+    if k == 1 and not named:  # one-wire terms go on every wire, whatever pairs T lists
+        return ListValue(tuple(TupleValue((i,)) for i in range(n)))
+    if isinstance(topology, ListValue):
+        return ev.bounded(
+            ListValue(tuple(_group(ev, g, n, k, expr.span) for g in topology.items)), expr.span
+        )
+    if not isinstance(topology, TopologyRef) or topology.name not in QISKIT_MAPS:
+        message = f"groups of {k} wires come from {', '.join(QISKIT_MAPS)} or a list of tuples"
+        raise ev.rep.error("unknown-topology", message, positional[0].span)
+    found = qiskit_groups(topology.name, n, k, rep)
+    return ev.bounded(ListValue(tuple(TupleValue(g) for g in found)), expr.span)
+
+
+def _group(ev: Evaluator, value: Value, n: int, k: int, span: Span) -> Value:
+    """One explicit group: k distinct positions in 0..n."""
+    items = list(ev.iterate(value, span)) if isinstance(value, ListValue | TupleValue) else []
+    wires = [ev.as_int(v, span, "a group entry") for v in items]
+    if len(wires) != k or len(set(wires)) != k or not all(0 <= w < n for w in wires):
+        message = f"each group must be {k} distinct positions in 0..{n}, not {describe(value)}"
+        raise ev.rep.error("wire-out-of-range", message, span)
+    return TupleValue(tuple(wires))
 
 
 def _schedule(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:

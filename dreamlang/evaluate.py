@@ -125,6 +125,7 @@ class Evaluator:
             s.Index: self._index,
             s.TupleExpr: self._tuple,
             s.ListExpr: self._list,
+            s.Comprehension: self._comprehension,
             s.Range: self._range,
         }
 
@@ -392,6 +393,19 @@ class Evaluator:
     def _list(self, expr: s.ListExpr, scope: Scope) -> Value:
         items = tuple(self.eval(item, scope) for item in expr.items)
         return self._collection(ListValue(items), expr.span)
+
+    def _comprehension(self, expr: s.Comprehension, scope: Scope) -> Value:
+        items: list[Value] = []
+        for value in self.iterate(self.eval(expr.iterable, scope), expr.iterable.span):
+            inner = scope.child()
+            inner.vars[expr.name] = value
+            if expr.condition is None or self.condition(expr.condition, inner):
+                if len(items) == self.limits.max_ops:
+                    message = f"a list of more than {self.limits.max_ops} items, over the limit"
+                    hint = "hint: raise the limit with --max-ops"
+                    raise self.rep.error("too-many-ops", message, expr.span, hint)
+                items.append(self.eval(expr.item, inner))
+        return self._collection(ListValue(tuple(items)), expr.span)
 
     def _collection(self, value: ListValue | TupleValue, span: Span) -> Value:
         """``value`` if within the limits; a short flat one (a wire list, mostly) is, at once."""

@@ -58,6 +58,9 @@ def _children(expr: s.Expr) -> tuple[s.Expr, ...]:
         return (expr.target, *expr.indices)
     if isinstance(expr, (s.TupleExpr, s.ListExpr)):
         return expr.items
+    if isinstance(expr, s.Comprehension):
+        rest = (expr.condition,) if expr.condition is not None else ()
+        return (expr.item, expr.iterable, *rest)
     return ()
 
 
@@ -138,6 +141,11 @@ def _render_postfix(node: s.Expr, sub: Sub) -> str:
         return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
     if isinstance(node, s.ListExpr):
         return "[" + ", ".join(sub(i, RANGE) for i in node.items) + "]"
+    if isinstance(node, s.Comprehension):
+        condition = "" if node.condition is None else f" if {sub(node.condition, RANGE)}"
+        return (
+            f"[{sub(node.item, RANGE)} for {node.name} in {sub(node.iterable, RANGE)}{condition}]"
+        )
     raise TypeError(f"not an expression: {node!r}")
 
 

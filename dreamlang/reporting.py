@@ -66,6 +66,15 @@ class Reporter:
             self._seen.add(key)
             self.diagnostics.append(diagnostic)
 
+    def relocate(self, start: int, span: Span, prefix: str) -> None:
+        """Move the diagnostics from index ``start`` on whose file starts with ``prefix`` to
+        ``span``, each with a note saying where it was raised."""
+        for i in range(start, len(self.diagnostics)):
+            d = self.diagnostics[i]
+            if d.span is not None and d.span.filename.startswith(prefix):
+                notes = (f"note: raised at {d.span}", *d.notes)
+                self.diagnostics[i] = Diagnostic(d.severity, d.code, d.message, span, notes)
+
     def raise_if_errors(self) -> None:
         if self.error_count:
             raise DreamError(sorted(self.diagnostics, key=_order))

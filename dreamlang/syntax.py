@@ -18,6 +18,7 @@ __all__ = [
     "CallStmt",
     "Comment",
     "Compare",
+    "Comprehension",
     "ConstStmt",
     "Dense",
     "DropoutStmt",
@@ -156,6 +157,17 @@ class ListExpr:
 
 
 @dataclass(frozen=True, slots=True)
+class Comprehension:
+    """``[item for name in iterable if condition]``: a list built while the program unrolls."""
+
+    item: Expr
+    name: str
+    iterable: Expr
+    condition: Expr | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Range:
     """``start..stop [by step]``: stop is exclusive, like Python's range."""
 
@@ -185,6 +197,7 @@ ExprNode = (
     | Index
     | TupleExpr
     | ListExpr
+    | Comprehension
     | Range
     | AllWires
 )

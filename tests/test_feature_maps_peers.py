@@ -18,7 +18,13 @@ from tests.agreement_programs import property_settings
 from tests.test_stdlib_peers import assert_same_up_to_phase, unitaries
 
 ENTANGLEMENTS = ("full", "linear", "reverse_linear", "circular", "sca", "pairwise")
-WORD_SETS = (("Z", "ZZ"), ("X", "YY", "ZX"), ("ZI", "IZ", "XY", "II", "Y"))
+WORD_SETS = (
+    ("Z", "ZZ"),
+    ("X", "YY", "ZX"),
+    ("ZI", "IZ", "XY", "II", "Y"),
+    ("ZZZ", "XYZ"),
+    ("IZX", "ZIIZ", "Y", "XXYY"),
+)
 
 
 def peer_unitary(circuit: Any, x: np.ndarray) -> np.ndarray:
@@ -46,7 +52,9 @@ PAULI_CASES = [
     for reps in (1, 2, 3)
     for entanglement in ENTANGLEMENTS
     for words in WORD_SETS
-    if n > 1 or (entanglement == "full" and all(len(w) == 1 for w in words))
+    if max(len(w) for w in words) <= n  # Qiskit refuses longer words
+    if entanglement != "pairwise" or all(len(w) <= 2 for w in words)  # pairwise: pairs only
+    if n > 1 or entanglement == "full"
     if (n + reps + len(words)) % 2 == 0 or entanglement in ("full", "sca")  # a thinned grid
 ]
 
@@ -79,6 +87,14 @@ def test_zz_and_z_feature_maps_equal_qiskit_with_defaults(n: int, entanglement: 
     check_all_targets(feature_map_source(n, zz), x, expected, zz)
 
 
+def test_three_wire_words_with_explicit_groups_equal_qiskit() -> None:
+    groups = [(0, 2, 3), (3, 1, 0)]
+    x = np.random.default_rng(9).uniform(-np.pi, np.pi, 4)
+    call = "pauli_feature_map(x, reps=2, entanglement=[(0, 2, 3), (3, 1, 0)], paulis=[XZY])"
+    peer = pauli_feature_map(4, reps=2, entanglement={3: groups}, paulis=["XZY"])
+    check_all_targets(feature_map_source(4, call), x, peer_unitary(peer, x), call)
+
+
 def test_feature_map_with_an_explicit_pair_list_equals_qiskit() -> None:
     pairs = [[0, 2], [3, 1], [1, 2]]
     x = np.random.default_rng(7).uniform(-np.pi, np.pi, 4)
@@ -94,7 +110,9 @@ def test_feature_map_with_an_explicit_pair_list_equals_qiskit() -> None:
     ("size", "call", "expected"),
     [
         (2, "zz_feature_map(x)", "x of shape (wires,) = (3,), not (2,)"),
-        (3, "pauli_feature_map(x, paulis=[ZZZ])", "one or two letters, not ZZZ"),
+        (3, "pauli_feature_map(x, paulis=[ZZZZ])", "ZZZZ is longer than the 3 wire(s)"),
+        (3, "pauli_feature_map(x, paulis=[ZZZ], entanglement=pairwise)", "groups of 3 wires"),
+        (3, "pauli_feature_map(x, paulis=[ZZZ], entanglement=[(0, 1)])", "3 distinct positions"),
         (3, "zz_feature_map(x, entanglement=ring5)", "unknown name 'ring5'"),
     ],
 )
