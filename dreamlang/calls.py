@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from dreamlang import ir
+from dreamlang import gates, ir
 from dreamlang import syntax as s
 from dreamlang.arith import checked, fold_call
 from dreamlang.diagnostics import Span
@@ -17,6 +17,7 @@ from dreamlang.state_prep import MAX_STATE_WIRES, state_rotations
 from dreamlang.values import (
     ArrayRef,
     DepthSchedule,
+    GateRef,
     ListValue,
     RangeValue,
     Sym,
@@ -43,6 +44,7 @@ HELPERS = (
     "abs",
     "floor",
     "ceil",
+    "num_angles",
     "pairs",
     "groups",
     "state_rotations",
@@ -103,6 +105,13 @@ def _helper(ev: Evaluator, expr: s.Call, name: str, args: list[Value]) -> Value:
         return _extreme(ev, expr, name, args)
     if name == "state_rotations":
         return _state_rotations(ev, expr, args)
+    if name == "num_angles":
+        _arity(ev, expr, name, args, 1, 1)
+        spec = gates.lookup(args[0].name) if isinstance(args[0], GateRef) else None
+        if spec is None:
+            message = f"'num_angles' needs a built-in gate, not {describe(args[0])}"
+            raise ev.rep.error("type-error", message, expr.span)
+        return len(spec.params)
     if name in ("sum", "prod"):
         _arity(ev, expr, name, args, 1, 1)
         return _fold(ev, expr, name, args[0])

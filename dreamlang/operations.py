@@ -191,6 +191,16 @@ class OperationsMixin:
             return value  # the hot path: a parameter expression
         if isinstance(value, ArrayRef) and len(value.remaining) == 1 and spec.kind == "gate":
             return value  # broadcast element-wise over the applications
+        if (
+            isinstance(value, ListValue)
+            and spec.kind == "gate"
+            and all(
+                (isinstance(v, int | float) and not isinstance(v, bool))
+                or (isinstance(v, Sym) and not v.has_schedule)
+                for v in value.items
+            )
+        ):
+            return value  # a list of angles, broadcast like a 1-D tensor
         if spec.kind == "channel" and isinstance(value, ArrayRef):
             message = "a channel's values cannot depend on inputs or params"
             raise self.st.rep.error("type-error", message, expr.span)
@@ -212,6 +222,11 @@ class OperationsMixin:
                 message = f"'{value.name}' has {value.remaining[0]} values for {count} applications"
                 raise self.st.rep.error("shape-mismatch", message, span)
             value = self.st.ev.index_value(value, i, span)
+        if isinstance(value, ListValue):
+            if len(value.items) != count:
+                message = f"a list of {len(value.items)} angles for {count} applications"
+                raise self.st.rep.error("shape-mismatch", message, span)
+            value = value.items[i]
         if isinstance(value, Sym):
             return resolve_depth(value.expr, ctx.layer) if value.has_schedule else value.expr
         return ir.Num(float(value))  # type: ignore[arg-type]

@@ -178,7 +178,8 @@ def test_named_and_positional_angles() -> None:
         ("rot(1, 2, 3, omega=4) on 0", "wrong-arity"),
         ("hadamard on 0", "unknown-gate"),
         ("rx(linear(0.1, 0.0, epochs=5)) on 0", "type-error"),
-        ("rx([0.1, 0.2]) on [0, 1]", "type-error"),
+        ("rx([0.1, [0.2]]) on [0, 1]", "type-error"),
+        ("rx([0.1, 0.2, 0.3]) on [0, 1]", "shape-mismatch"),
     ],
 )
 def test_expression_errors(stmt: str, code: str) -> None:

@@ -9,6 +9,7 @@ import cirq
 import numpy as np
 import pennylane as qml
 import pytest
+from qiskit.circuit.library import n_local
 from qiskit.quantum_info import Operator
 
 import dreamlang
@@ -173,4 +174,74 @@ def test_n_local_reports_the_expected_weight_count() -> None:
     )
     with pytest.raises(dreamlang.DreamError) as info:
         dreamlang.parse(source)
-    assert "rotation blocks * wires = 12 values, not (10,)" in str(info.value)
+    assert "a flat weight vector of 12 values here, not (10,)" in str(info.value)
+    assert "<string>:5:5" in str(info.value)
+
+
+NLOCAL_BLOCKS = [
+    (["ry", "rz"], ["crx", "cz"]),
+    (["rx"], ["rzz"]),
+    (["ry"], ["cx", "cry", "cp"]),
+]
+DREAM_NAMES = {"cx": "cnot", "cp": "cphase"}
+
+
+@pytest.mark.parametrize("n", range(2, 5))
+@pytest.mark.parametrize("entanglement", ["full", "linear", "circular", "sca", "pairwise"])
+@pytest.mark.parametrize(("rotations", "entanglers"), NLOCAL_BLOCKS)
+def test_n_local_with_parametrized_entangling_blocks_equals_qiskit(
+    n: int, entanglement: str, rotations: list[str], entanglers: list[str]
+) -> None:
+    reps = 2
+    peer = n_local(n, rotations, entanglers, entanglement=entanglement, reps=reps)
+    weights = np.random.default_rng(n).uniform(-np.pi, np.pi, peer.num_parameters)
+    expected = Operator(peer.assign_parameters(weights)).reverse_qargs().data
+    blocks = ", ".join(DREAM_NAMES.get(e, e) for e in entanglers)
+    source = (
+        'import "std/ansatz.dream"\n'
+        f"model m {{\n    qubits {n}\n    param w[{len(weights)}]\n"
+        f"    n_local(w, [{', '.join(rotations)}], [{blocks}], {entanglement}, {reps}) on all\n}}\n"
+    )
+    for target, unitary in unitaries(source, {"w": weights}, n).items():
+        assert_same_up_to_phase(unitary, expected, f"{entanglers} {entanglement} on {target}")
+
+
+@pytest.mark.parametrize("n", range(1, 4))
+@pytest.mark.parametrize("rotations", [["u3", "rx"], ["h", "ry"], ["u3"]])
+def test_n_local_with_multi_angle_and_angle_free_rotation_blocks_equals_qiskit(
+    n: int, rotations: list[str]
+) -> None:
+    qiskit_names = ["u" if r == "u3" else r for r in rotations]
+    peer = n_local(n, qiskit_names, ["cx"] if n > 1 else [], reps=2)
+    weights = np.random.default_rng(n).uniform(-np.pi, np.pi, peer.num_parameters)
+    expected = Operator(peer.assign_parameters(weights)).reverse_qargs().data
+    entanglers = "cnot" if n > 1 else ""
+    source = (
+        'import "std/ansatz.dream"\n'
+        f"model m {{\n    qubits {n}\n    param w[{len(weights)}]\n"
+        f"    n_local(w, [{', '.join(rotations)}], [{entanglers}], full, 2) on all\n}}\n"
+    )
+    for target, unitary in unitaries(source, {"w": weights}, n).items():
+        assert_same_up_to_phase(unitary, expected, f"{rotations} on {target}")
+
+
+@pytest.mark.parametrize("n", range(1, 5))
+def test_basis_embedding_of_an_integer_equals_pennylane(n: int) -> None:
+    for value in range(2**n):
+        source = (
+            'import "std/encoders.dream"\n'
+            f"model m {{\n    qubits {n}\n    basis_embedding({value}) on all\n}}\n"
+        )
+        expected = qml.matrix(qml.BasisEmbedding(value, wires=range(n)), wire_order=range(n))
+        for target, unitary in unitaries(source, {}, n).items():
+            assert_same_up_to_phase(unitary, expected, f"{value} on {target}")
+
+
+def test_basis_embedding_rejects_an_integer_out_of_range() -> None:
+    source = (
+        'import "std/encoders.dream"\nmodel m {\n    qubits 2\n    basis_embedding(4) on all\n}\n'
+    )
+    with pytest.raises(dreamlang.DreamError) as info:
+        dreamlang.parse(source)
+    assert "an integer in 0..4, not 4" in str(info.value)
+    assert "<string>:4:5" in str(info.value)
