@@ -76,6 +76,7 @@ def _run(
     epoch: int,
     training: bool,
     seed: int | None,
+    step: int = 0,
 ) -> np.ndarray:
     """One evaluation: draw the dropout mask (training only), simulate, post-process.
 
@@ -88,33 +89,41 @@ def _run(
     dropped: frozenset[int] = frozenset()
     if training and dropout:
         probs, layer_probs = dropout_probabilities(epoch)
-        dropped = _dropout_mask(dropout, probs, layer_probs, _rng(seed, epoch, 0))
+        dropped = _dropout_mask(dropout, probs, layer_probs, (seed, epoch, step))
     values = terms(inputs, params, epoch=epoch, training=training, dropped=dropped)
-    return _measurements(values, measures, _rng(seed, epoch, 1))
+    return _measurements(values, measures, _rng(seed, epoch, step, 1))
 
 
-def _rng(seed: int | None, epoch: int, stream: int) -> np.random.Generator:
-    """A generator keyed by (seed, epoch, stream); seed None draws fresh entropy."""
+def _rng(seed: int | None, *key: int) -> np.random.Generator:
+    """A generator keyed by (seed, *key); seed None draws fresh entropy."""
     if seed is None:
         return np.random.default_rng()
-    return np.random.default_rng([int(seed), int(epoch), stream])
+    return np.random.default_rng([int(seed), *(int(k) for k in key)])
+
+
+def _coin(when: tuple[Any, int, int], kind: str, key: str) -> float:
+    """One dropout coin's uniform draw, keyed by (seed, epoch, step, coin): the same on every
+    target, and unchanged when coins elsewhere in the model come or go."""
+    seed, epoch, step = when
+    name = int.from_bytes(f"{kind}:{key}".encode(), "little")  # exact, so no two keys collide
+    return float(_rng(seed, epoch, step, 0, name).random())
 
 
 def _dropout_mask(
-    rows: tuple[Any, ...], probs: list[float], layer_probs: list[Any], rng: np.random.Generator
+    rows: tuple[Any, ...], probs: list[float], layer_probs: list[Any], when: tuple[Any, int, int]
 ) -> frozenset[int]:
-    """Indices of the operations dropped this step.
+    """Indices of the operations dropped at ``when`` = (seed, epoch, step).
 
     rows[i] is (op index, coin key, layer key or None); probs[i] its drop probability and
     layer_probs[i] the layer-level probability (None without one). Ops that share a coin key
-    share one coin; a layer coin drops every op with that layer key. Coins are drawn in order
-    of first appearance, so every target draws the same masks from the same generator.
+    share one coin; a layer coin drops every op with that layer key. A coin's key is its gate
+    (op INDEX), its group or its layer.
     """
     coins: dict[Any, float] = {}
     for _, coin_key, layer_key in rows:
         for key in (("layer", layer_key), ("gate", coin_key)):
             if key[1] is not None and key not in coins:
-                coins[key] = float(rng.random())
+                coins[key] = _coin(when, *key)
     dropped = set()
     for (index, coin_key, layer_key), p, p_layer in zip(rows, probs, layer_probs):
         layer_drop = layer_key is not None and p_layer is not None

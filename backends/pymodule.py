@@ -200,7 +200,7 @@ def _init_and_dropout(plan: Plan, out: Writer) -> None:
 def _entry_points(plan: Plan, out: Writer) -> None:
     signature = (
         "(inputs: dict[str, Any], params: dict[str, Any], *, epoch: int = 0, "
-        "training: bool = False, seed: int | None = None) -> np.ndarray:"
+        "training: bool = False, seed: int | None = None, step: int = 0) -> np.ndarray:"
     )
     out.line()
     out.line()
@@ -212,12 +212,13 @@ def _entry_points(plan: Plan, out: Writer) -> None:
         out.line("declared = (INPUTS, PARAMS, _MEASURES, _DROPOUT)")
         out.line(
             "return _run(_terms, _dropout_probabilities, declared, inputs, params, epoch, "
-            "training, seed)"
+            "training, seed, step)"
         )
     out.line()
     out.line()
     out.line("def forward" + signature)
     with out.indent():
         out.line('"""The measurements through the classical head."""')
-        out.line("values = expectations(inputs, params, epoch=epoch, training=training, seed=seed)")
+        out.line("kwargs = {'epoch': epoch, 'training': training, 'seed': seed, 'step': step}")
+        out.line("values = expectations(inputs, params, **kwargs)")
         out.line("return _head(values, params, _HEAD)")

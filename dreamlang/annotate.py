@@ -303,6 +303,9 @@ class _ProbabilityChecker:
         return ""
 
     def check(self, expr: ir.Expr, span: Span | None, name: str) -> None:
+        # An epoch schedule out of range is reported where it is written.
+        written = [n.span for n in ir.walk(expr) if isinstance(n, ir.Schedule) and n.span]
+        span = written[0] if written else span
         if expr in self._done:
             if self._done[expr]:
                 raise self.st.rep.error("probability-out-of-range", self._done[expr], span)

@@ -276,5 +276,6 @@ def _schedule(ev: Evaluator, expr: s.Call, scope: Scope) -> Value:
         raise ev.rep.error("invalid-schedule", message, expr.span)
     if axis[1] <= 0:
         raise ev.rep.error("invalid-schedule", f"'{axis[0]}' must be positive", expr.span)
-    node = ir.Schedule if axis[0] == "epochs" else DepthSchedule
-    return Sym(node(name, tuple(values), axis[1]), True)  # type: ignore[arg-type]
+    if axis[0] == "epochs":
+        return Sym(ir.Schedule(name, tuple(values), axis[1], expr.span), True)
+    return Sym(DepthSchedule(name, tuple(values), axis[1]), True)  # type: ignore[arg-type]

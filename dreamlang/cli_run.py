@@ -71,7 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = read_values(args.params) if args.params else model.init_params(args.seed)
     try:
         output = model.forward(
-            inputs, params, epoch=args.epoch, training=args.training, seed=args.seed
+            inputs, params, epoch=args.epoch, training=args.training, seed=args.seed, step=args.step
         )
     except ValueError as exc:  # missing or misshapen inputs and parameters
         raise CLIError(str(exc)) from None
@@ -94,6 +94,9 @@ def run_options(sub: argparse.ArgumentParser) -> None:
         "also seeds dropout masks and samples",
     )
     sub.add_argument("--epoch", type=int, default=0, help="the epoch for schedules (default 0)")
+    sub.add_argument(
+        "--step", type=int, default=0, help="the training step, for fresh dropout masks (default 0)"
+    )
     sub.add_argument(
         "--training", action="store_true", help="training mode: dropout and training-only noise"
     )

@@ -98,8 +98,13 @@ class CompiledModel:
         epoch: int = 0,
         training: bool = False,
         seed: int | None = None,
+        step: int = 0,
     ) -> np.ndarray:
-        """The declared measurements, flattened in order, on the target's own simulator."""
+        """The declared measurements, flattened in order, on the target's own simulator.
+
+        With ``training``, dropout masks are drawn per (seed, epoch, step): pass the training
+        step to get a fresh mask at each one; the same arguments give the same mask on every
+        target. ``seed`` None draws fresh entropy."""
         plan = self._plan
         declared = (plan.inputs, plan.params, plan.measures, plan.dropout)
         return _runtime()._run(  # type: ignore[no-any-return]
@@ -111,6 +116,7 @@ class CompiledModel:
             epoch,
             training,
             seed,
+            step,
         )
 
     def forward(
@@ -121,9 +127,12 @@ class CompiledModel:
         epoch: int = 0,
         training: bool = False,
         seed: int | None = None,
+        step: int = 0,
     ) -> np.ndarray:
         """The measurements through the classical head."""
-        values = self.expectations(inputs, params, epoch=epoch, training=training, seed=seed)
+        values = self.expectations(
+            inputs, params, epoch=epoch, training=training, seed=seed, step=step
+        )
         return _runtime()._head(values, params, self._plan.head)  # type: ignore[no-any-return]
 
     def _dropout_probabilities(self, epoch: int) -> tuple[list[float], list[Any]]:

@@ -97,6 +97,7 @@ class Schedule:
     kind: str
     args: tuple[float, ...]
     length: int
+    span: Span | None = _span()  # where the schedule is written, for range errors
 
 
 Expr = Num | InputRef | ParamRef | Neg | Binary | Call | Schedule

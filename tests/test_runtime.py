@@ -108,9 +108,7 @@ def test_head_dense_and_activations() -> None:
 
 def test_dropout_mask_shares_coins_within_a_group() -> None:
     rows = ((0, "g", None), (1, "g", None), (2, "op2", None))
-    masks = {
-        rt._dropout_mask(rows, [0.5, 0.5, 0.5], [None] * 3, rt._rng(s, 0, 0)) for s in range(64)
-    }
+    masks = {rt._dropout_mask(rows, [0.5, 0.5, 0.5], [None] * 3, (s, 0, 0)) for s in range(64)}
     assert all((0 in m) == (1 in m) for m in masks)
     assert any((0 in m) != (2 in m) for m in masks)
     assert frozenset() in masks and frozenset({0, 1, 2}) in masks
@@ -118,8 +116,43 @@ def test_dropout_mask_shares_coins_within_a_group() -> None:
 
 def test_dropout_layer_coin_drops_the_whole_layer() -> None:
     rows = ((0, "op0", "d0:layer0"), (1, "op1", "d0:layer0"))
-    mask = rt._dropout_mask(rows, [0.0, 0.0], [1.0, 1.0], rt._rng(0, 0, 0))
+    mask = rt._dropout_mask(rows, [0.0, 0.0], [1.0, 1.0], (0, 0, 0))
     assert mask == frozenset({0, 1})
+
+
+def test_masks_are_keyed_by_seed_epoch_step_and_coin() -> None:
+    rows = tuple((i, f"op{i}", None) for i in range(8))
+    probs, layers = [0.5] * 8, [None] * 8
+
+    def mask(seed: int, epoch: int, step: int, kept: int = 8) -> frozenset[int]:
+        return rt._dropout_mask(rows[:kept], probs[:kept], layers[:kept], (seed, epoch, step))
+
+    assert mask(1, 2, 3) == mask(1, 2, 3)
+    # a fresh mask at each step, epoch and seed (8 fair coins: a repeat is 1 in 256)
+    assert len({mask(1, 2, step) for step in range(6)}) > 1
+    assert mask(1, 2, 3) != mask(1, 3, 3) or mask(1, 2, 4) != mask(1, 3, 4)
+    assert mask(1, 2, 3) != mask(2, 2, 3) or mask(1, 2, 4) != mask(2, 2, 4)
+    # a gate's coin does not depend on the other coins of the model
+    assert mask(5, 0, 0, kept=3) == mask(5, 0, 0) & frozenset(range(3))
+
+
+def test_each_training_step_draws_its_own_mask_on_every_target() -> None:
+    import dreamlang
+
+    source = (
+        "model m {\n    qubits 4\n    param w[4] ~ constant(pi)\n    ry(w) on all\n"
+        "    dropout rotations p = 0.5\n    measure expval Z on all\n}\n"
+    )
+    params = {"w": np.full(4, np.pi)}
+    outputs = {}
+    for target in ("pennylane", "qiskit", "cirq"):
+        model = dreamlang.compile(source, target=target)
+        outputs[target] = [
+            tuple(model.expectations({}, params, training=True, seed=3, step=s).round(6))
+            for s in range(6)
+        ]
+    assert outputs["pennylane"] == outputs["qiskit"] == outputs["cirq"]
+    assert len(set(outputs["qiskit"])) > 1
 
 
 def test_init_params_follow_the_declared_initializers() -> None:
