@@ -165,7 +165,7 @@ def _emit_terms(plan: Plan, out: Writer) -> None:
         out.line(f'"""The native terms, in order, from Cirq\'s complex128 {kind} simulator."""')
         out.line("kwargs = {'epoch': epoch, 'training': training, 'dropped': dropped}")
         out.line("circuit = build_circuit(**kwargs, values={**inputs, **params})")
-        out.line(f"state = _cirq_state(circuit, None, NUM_QUBITS, {plan.noisy!r})")
+        out.line(f"state = _cirq_state(circuit, NUM_QUBITS, {plan.noisy!r})")
         out.line(f"return _cirq_terms(state, _TERMS, NUM_QUBITS, {plan.noisy!r})")
 
 
@@ -243,7 +243,7 @@ class CirqRunner(Runner):
             for index, op in self._gate_ops.items()
         }
         circuit = self._assemble(gates, epoch, training, dropped)
-        return _cirq_state(circuit, None, self.plan.num_qubits, self.plan.noisy)
+        return _cirq_state(circuit, self.plan.num_qubits, self.plan.noisy)
 
     def _numbers(self, values: dict[str, Any]) -> Any:
         flat = {name: np.asarray(values[name], dtype=np.float64).reshape(-1) for name in values}

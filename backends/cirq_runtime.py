@@ -1,8 +1,8 @@
 """Cirq simulation helpers, shared verbatim by the in-memory runner and generated modules.
 
 Everything below the ``# ---- runtime ----`` marker is copied, unchanged, into every module the
-Cirq target writes (after numpy, cirq and sympy are imported), so both paths simulate, resolve
-symbols and read out terms with the same code.
+Cirq target writes (after numpy, cirq and sympy are imported), so both paths make symbols or
+numbers, simulate and read out terms with the same code.
 """
 
 from __future__ import annotations
@@ -62,17 +62,9 @@ _NUMERIC_MATH: dict[str, Any] = {
 }
 
 
-def _cirq_resolver(names: tuple[str, ...], values: dict[str, Any]) -> Any:
-    """A resolver giving each symbol of _cirq_symbols its float value (row-major)."""
-    mapping = {}
-    for name in names:
-        for flat, value in enumerate(np.asarray(values[name], dtype=np.float64).reshape(-1)):
-            mapping[f"{name}[{flat}]"] = float(value)
-    return cirq.ParamResolver(mapping)
-
-
-def _cirq_state(circuit: Any, resolver: Any, num_qubits: int, noisy: bool) -> np.ndarray:
-    """The final state in complex128: a density matrix when noisy, else a state vector.
+def _cirq_state(circuit: Any, num_qubits: int, noisy: bool) -> np.ndarray:
+    """The final state of a circuit with numeric angles, in complex128: a density matrix when
+    noisy, else a state vector.
 
     Every qubit is listed in qubit_order, so wires that no gate touches are still simulated,
     and wire 0 is the most significant bit.
@@ -80,10 +72,10 @@ def _cirq_state(circuit: Any, resolver: Any, num_qubits: int, noisy: bool) -> np
     qubits = cirq.LineQubit.range(num_qubits)
     if noisy:
         dm = cirq.DensityMatrixSimulator(dtype=np.complex128)
-        result = dm.simulate(circuit, param_resolver=resolver, qubit_order=qubits)
+        result = dm.simulate(circuit, qubit_order=qubits)
         return np.asarray(result.final_density_matrix, dtype=np.complex128)
     sv = cirq.Simulator(dtype=np.complex128)
-    result = sv.simulate(circuit, param_resolver=resolver, qubit_order=qubits)
+    result = sv.simulate(circuit, qubit_order=qubits)
     return np.asarray(result.final_state_vector, dtype=np.complex128)
 
 
