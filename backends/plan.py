@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from dreamlang import ir
 from dreamlang.diagnostics import Diagnostic, DreamError, Severity
 
-__all__ = ["NativeTerm", "Plan", "PlannedOp", "make_plan"]
+from .exprs import epoch_value
+
+__all__ = ["NativeTerm", "Plan", "PlannedOp", "dropout_probabilities", "make_plan"]
 
 # Head parameter names cannot clash with user names: '.' is not allowed in a .dream identifier.
 HEAD_WEIGHT = "head.{}.weight"
@@ -169,6 +171,18 @@ def _head_output(
         if row[0] == "dense":
             size = shapes[row[1]][0]
     return size
+
+
+def dropout_probabilities(plan: Plan, epoch: int) -> tuple[list[float], list[float | None]]:
+    """Each dropout row's drop probability and layer probability (None without) at ``epoch``."""
+    probs: list[float] = []
+    layer_probs: list[float | None] = []
+    for index, _, _ in plan.dropout:
+        tag = plan.ops[index].op.tags.dropout
+        assert tag is not None
+        probs.append(epoch_value(tag.p, epoch))
+        layer_probs.append(None if tag.p_layer is None else epoch_value(tag.p_layer, epoch))
+    return probs, layer_probs
 
 
 def _dropout_rows(ops: tuple[PlannedOp, ...]) -> tuple[tuple[int, str, str | None], ...]:

@@ -15,8 +15,9 @@ from dreamlang import ir
 from dreamlang.gates import CHANNELS, GATES
 
 from . import Backend, Capabilities, require_model, unsupported
+from ._runtime import _dropout_mask
 from .exprs import NUMPY_FUNCTIONS, epoch_value, to_source
-from .plan import Plan, PlannedOp, make_plan
+from .plan import Plan, PlannedOp, dropout_probabilities, make_plan
 from .pymodule import Runner
 
 __all__ = [
@@ -118,8 +119,9 @@ class QASM3Backend(Backend):
         bind: Mapping[str, Any] | None = None,
         epoch: int = 0,
         measure: bool = False,
+        sample: tuple[int, int] | None = None,
     ) -> str:
-        return emit_qasm(program, bind=bind, epoch=epoch, measure=measure)
+        return emit_qasm(program, bind=bind, epoch=epoch, measure=measure, sample=sample)
 
     def runner(self, plan: Plan) -> Runner:
         from .qasm3_runner import QASM3Runner
@@ -133,16 +135,29 @@ def emit_qasm(
     bind: Mapping[str, Any] | None = None,
     epoch: int = 0,
     measure: bool = False,
+    sample: tuple[int, int] | None = None,
 ) -> str:
     """The model as OpenQASM 3 (see docs/qasm3.md).
 
     Without ``bind``, every input and circuit parameter element is an ``input float[64]``;
     with ``bind`` (name -> array of the declared shape), they are replaced by numbers.
     Channel strengths and dropout probabilities are evaluated at ``epoch``. ``measure``
-    appends a computational-basis measurement of every qubit into ``bit[n] c``.
+    appends a computational-basis measurement of every qubit into ``bit[n] c``. ``sample``
+    = (seed, step) writes one concrete training circuit: the gates that dropout drops at
+    (seed, epoch, step) are left out, as forward(training=True) leaves them out.
     """
     plan = make_plan(require_model(program))
-    return plan_qasm(plan, bind=bind, epoch=epoch, measure=measure)
+    if sample is None:
+        return plan_qasm(plan, bind=bind, epoch=epoch, measure=measure)
+    seed, step = sample
+    dropped: frozenset[int] = frozenset()
+    if plan.dropout:
+        probs, layer_probs = dropout_probabilities(plan, epoch)
+        dropped = _dropout_mask(plan.dropout, probs, layer_probs, (seed, epoch, step))
+    text = plan_qasm(plan, bind=bind, epoch=epoch, dropped=dropped, measure=measure, sampled=True)
+    # A comment, not a pragma: Qiskit's importer rejects pragmas.
+    mark = f"// dreamlang.sample seed={int(seed)} epoch={int(epoch)} step={int(step)}\n"
+    return text.replace("\nqubit[", "\n" + mark + "qubit[", 1)
 
 
 def plan_qasm(
@@ -152,8 +167,10 @@ def plan_qasm(
     epoch: int = 0,
     dropped: frozenset[int] = frozenset(),
     measure: bool = False,
+    sampled: bool = False,
 ) -> str:
-    """OpenQASM 3 text of a plan; ops whose index is in ``dropped`` are left out."""
+    """OpenQASM 3 text of a plan; ops whose index is in ``dropped`` are left out, and with
+    ``sampled`` (dropout already applied) the kept gates carry no dropout annotation."""
     names = qasm3_names(plan)
     symbols = {source: name for name, source in names.items()}
     values = None if bind is None else _bound(plan, bind)
@@ -168,7 +185,7 @@ def plan_qasm(
     coins = _coins(plan)
     for p in plan.ops:
         if p.index not in dropped:
-            lines += _op_lines(p, symbols, values, coins, epoch)
+            lines += _op_lines(p, symbols, values, coins, epoch, sampled)
     if measure:
         lines.append("c = measure q;")
     return "\n".join(lines) + "\n"
@@ -249,11 +266,12 @@ def _op_lines(
     values: dict[Key, float] | None,
     coins: dict[int, tuple[int, int | None]],
     epoch: int,
+    sampled: bool = False,
 ) -> list[str]:
     op = p.op
     if p.is_channel:
         return [_noise_annotation(p, epoch), f"barrier q[{op.wires[0]}];"]
-    notes = [_dropout_annotation(p, coins, epoch)] if p.droppable else []
+    notes = [_dropout_annotation(p, coins, epoch)] if p.droppable and not sampled else []
     angles = [_angle(expr, symbols, values, op) for expr in op.params]
     lines: list[str] = []
     for gate, params, wires in _steps(p):

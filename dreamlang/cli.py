@@ -162,6 +162,16 @@ def _compile_options(sub: argparse.ArgumentParser) -> None:
         default=None,
         help="qasm3 only: the epoch at which schedules in noise/dropout annotations are evaluated",
     )
+    sub.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="qasm3 only: write one sampled training circuit, leaving out the gates that dropout "
+        "drops at (seed, epoch, step)",
+    )
+    sub.add_argument(
+        "--step", type=int, default=None, help="qasm3 only, with --seed: the training step"
+    )
 
 
 def _target_names() -> tuple[str, ...]:

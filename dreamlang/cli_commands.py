@@ -232,16 +232,20 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def _emit(backend: Backend, program: ir.Program, args: argparse.Namespace) -> str:
-    if args.bind is None and args.epoch is None:
+    if args.bind is None and args.epoch is None and args.seed is None and args.step is None:
         return backend.emit(program)
     emit_qasm = getattr(backend, "emit_qasm", None)
     if emit_qasm is None:
-        raise CLIError(f"--bind and --epoch apply to --target qasm3, not {args.target}", status=2)
+        message = f"--bind, --epoch, --seed and --step apply to --target qasm3, not {args.target}"
+        raise CLIError(message, status=2)
+    if args.step is not None and args.seed is None:
+        raise CLIError("--step needs --seed (a sampled circuit)", status=2)
     from dreamlang.cli_run import read_values
 
     bind = read_values(args.bind) if args.bind is not None else None
+    sample = None if args.seed is None else (args.seed, args.step or 0)
     try:
-        text: str = emit_qasm(program, bind=bind, epoch=args.epoch or 0)
+        text: str = emit_qasm(program, bind=bind, epoch=args.epoch or 0, sample=sample)
     except ValueError as exc:  # values missing from, or misshapen in, the --bind file
         raise CLIError(str(exc)) from None
     return text

@@ -136,15 +136,7 @@ class CompiledModel:
         return _runtime()._head(values, params, self._plan.head)  # type: ignore[no-any-return]
 
     def _dropout_probabilities(self, epoch: int) -> tuple[list[float], list[Any]]:
-        value = _backend_module("exprs").epoch_value
-        probs: list[float] = []
-        layer_probs: list[Any] = []
-        for index, _, _ in self._plan.dropout:
-            tag = self._plan.ops[index].op.tags.dropout
-            assert tag is not None
-            probs.append(value(tag.p, epoch))
-            layer_probs.append(None if tag.p_layer is None else value(tag.p_layer, epoch))
-        return probs, layer_probs
+        return _backend_module("plan").dropout_probabilities(self._plan, epoch)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return f"<CompiledModel {self.name!r} for {self.target}>"

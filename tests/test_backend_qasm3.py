@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from openqasm3 import ast
 from qiskit import QuantumCircuit
 from qiskit.circuit import library as lib
-from qiskit.quantum_info import Operator
+from qiskit.quantum_info import Operator, Statevector
 
 import dreamlang
 from dreamlang import ir
@@ -607,3 +607,49 @@ def test_the_documented_example_is_what_the_emitter_writes() -> None:
     source = doc.split("```dream\n", 1)[1].split("```", 1)[0]
     expected = doc.split("```qasm\n", 1)[1].split("```", 1)[0]
     assert emit_qasm(dreamlang.parse(source)) == expected
+
+
+def test_a_sampled_circuit_drops_what_training_drops() -> None:
+    """--seed: one concrete training circuit, with the gates forward(training=True) drops at the
+    same (seed, epoch, step) left out and no dropout annotations left."""
+    text = (REPO / "examples" / "dropout.dream").read_text("utf-8")
+    source = "\n".join(line for line in text.splitlines() if not line.strip().startswith("noise"))
+    prog = dreamlang.parse(source)
+    model = dreamlang.compile(prog, target="qiskit")
+    values = random_values(prog, 11)
+    inputs, params = {"x": values["x"]}, {**model.init_params(0), "theta": values["theta"]}
+    sizes = set()
+    for seed, epoch, step in ((0, 0, 0), (3, 1, 2), (3, 1, 3), (9, 4, 0)):
+        qasm = emit_qasm(prog, bind={**inputs, **params}, epoch=epoch, sample=(seed, step))
+        assert "@dreamlang.dropout" not in qasm
+        assert f"// dreamlang.sample seed={seed} epoch={epoch} step={step}" in qasm
+        circuit = parse_both(qasm)
+        sizes.add(len(circuit.data))
+        probs = np.abs(Statevector(circuit).reverse_qargs().data.reshape([2] * 4)) ** 2
+        marginals = [probs.sum(axis=tuple(a for a in range(4) if a != q)) for q in range(4)]
+        expected = [m[0] - m[1] for m in marginals]  # <Z_q>, wire 0 the most significant bit
+        kwargs = {"training": True, "seed": seed, "epoch": epoch, "step": step}
+        np.testing.assert_allclose(
+            model.expectations(inputs, params, **kwargs), expected, atol=1e-10
+        )
+    assert len(sizes) > 1  # different (seed, epoch, step) drop different gates
+
+
+def test_compile_seed_writes_a_sampled_circuit(tmp_path: Path) -> None:
+    out = tmp_path / "sampled.qasm"
+    args = ["compile", "--target", "qasm3", str(REPO / "examples" / "dropout.dream")]
+    done = subprocess.run(
+        [sys.executable, "-m", "dreamlang", *args, "--seed", "3", "--step", "2", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "// dreamlang.sample seed=3 epoch=0 step=2" in out.read_text("utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "dreamlang", *args, "--step", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and "--step needs --seed" in done.stderr
