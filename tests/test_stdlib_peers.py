@@ -18,10 +18,16 @@ from tests.agreement_programs import cirq_resolved, flat_values, qiskit_bound
 TARGETS = ("pennylane", "qiskit", "cirq")
 
 
-def unitaries(source: str, params: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+def unitaries(
+    source: str,
+    params: dict[str, np.ndarray],
+    n: int,
+    inputs: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
     """The compiled circuit's unitary on each target, wire 0 the most significant bit."""
     program = dreamlang.parse(source)
-    values = flat_values({}, params)
+    inputs = inputs or {}
+    values = flat_values(inputs, params)
     out = {}
     for target in TARGETS:
         model = dreamlang.compile(program, target=target)
@@ -32,7 +38,7 @@ def unitaries(source: str, params: dict[str, np.ndarray], n: int) -> dict[str, n
             qubits = cirq.LineQubit.range(n)
             out[target] = circuit.unitary(qubit_order=qubits, dtype=np.complex128)
         else:
-            out[target] = qml.matrix(model.circuit, wire_order=range(n))({}, params)
+            out[target] = qml.matrix(model.circuit, wire_order=range(n))(inputs, params)
     return out
 
 
@@ -192,18 +198,22 @@ DREAM_NAMES = {"cx": "cnot", "cp": "cphase"}
 def test_n_local_with_parametrized_entangling_blocks_equals_qiskit(
     n: int, entanglement: str, rotations: list[str], entanglers: list[str]
 ) -> None:
-    reps = 2
-    peer = n_local(n, rotations, entanglers, entanglement=entanglement, reps=reps)
+    peer = n_local(n, rotations, entanglers, entanglement=entanglement, reps=2)
+    blocks = ", ".join(DREAM_NAMES.get(e, e) for e in entanglers)
+    call = f"n_local(w, [{', '.join(rotations)}], [{blocks}], {entanglement}, 2)"
+    assert_n_local_equals(peer, n, call)
+
+
+def assert_n_local_equals(peer: Any, n: int, call: str) -> None:
+    """``call`` (reading a flat param w) equals Qiskit's circuit ``peer`` at random weights."""
     weights = np.random.default_rng(n).uniform(-np.pi, np.pi, peer.num_parameters)
     expected = Operator(peer.assign_parameters(weights)).reverse_qargs().data
-    blocks = ", ".join(DREAM_NAMES.get(e, e) for e in entanglers)
     source = (
         'import "std/ansatz.dream"\n'
-        f"model m {{\n    qubits {n}\n    param w[{len(weights)}]\n"
-        f"    n_local(w, [{', '.join(rotations)}], [{blocks}], {entanglement}, {reps}) on all\n}}\n"
+        f"model m {{\n    qubits {n}\n    param w[{len(weights)}]\n    {call} on all\n}}\n"
     )
     for target, unitary in unitaries(source, {"w": weights}, n).items():
-        assert_same_up_to_phase(unitary, expected, f"{entanglers} {entanglement} on {target}")
+        assert_same_up_to_phase(unitary, expected, f"{call} on {target}")
 
 
 @pytest.mark.parametrize("n", range(1, 4))
@@ -213,16 +223,8 @@ def test_n_local_with_multi_angle_and_angle_free_rotation_blocks_equals_qiskit(
 ) -> None:
     qiskit_names = ["u" if r == "u3" else r for r in rotations]
     peer = n_local(n, qiskit_names, ["cx"] if n > 1 else [], reps=2)
-    weights = np.random.default_rng(n).uniform(-np.pi, np.pi, peer.num_parameters)
-    expected = Operator(peer.assign_parameters(weights)).reverse_qargs().data
     entanglers = "cnot" if n > 1 else ""
-    source = (
-        'import "std/ansatz.dream"\n'
-        f"model m {{\n    qubits {n}\n    param w[{len(weights)}]\n"
-        f"    n_local(w, [{', '.join(rotations)}], [{entanglers}], full, 2) on all\n}}\n"
-    )
-    for target, unitary in unitaries(source, {"w": weights}, n).items():
-        assert_same_up_to_phase(unitary, expected, f"{rotations} on {target}")
+    assert_n_local_equals(peer, n, f"n_local(w, [{', '.join(rotations)}], [{entanglers}], full, 2)")
 
 
 @pytest.mark.parametrize("n", range(1, 5))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import cirq
 import numpy as np
 import pennylane as qml
 import pytest
@@ -13,28 +12,9 @@ from qiskit.circuit import library
 from qiskit.quantum_info import Operator
 
 import dreamlang
-from tests.agreement_programs import cirq_resolved, flat_values, qiskit_bound
-from tests.test_stdlib_peers import assert_same_up_to_phase
+from tests.test_stdlib_peers import assert_same_up_to_phase, unitaries
 
 Arrays = dict[str, np.ndarray]
-
-
-def unitaries(source: str, inputs: Arrays, params: Arrays, n: int) -> dict[str, np.ndarray]:
-    """The compiled circuit's unitary on each target, wire 0 the most significant bit."""
-    program = dreamlang.parse(source)
-    values = flat_values(inputs, params)
-    out = {}
-    for target in ("pennylane", "qiskit", "cirq"):
-        model = dreamlang.compile(program, target=target)
-        if target == "qiskit":
-            out[target] = Operator(qiskit_bound(model.circuit, values)).reverse_qargs().data
-        elif target == "cirq":
-            circuit = cirq_resolved(model.circuit, values)
-            qubits = cirq.LineQubit.range(n)
-            out[target] = circuit.unitary(qubit_order=qubits, dtype=np.complex128)
-        else:
-            out[target] = qml.matrix(model.circuit, wire_order=range(n))(inputs, params)
-    return out
 
 
 def model(n: int, declarations: str, call: str) -> str:
@@ -46,7 +26,7 @@ def model(n: int, declarations: str, call: str) -> str:
 def assert_equals_peer(source: str, inputs: Arrays, params: Arrays, peer: Any, n: int) -> None:
     """Every backend's unitary equals the peer template's, up to global phase."""
     expected = qml.matrix(peer, wire_order=range(n))
-    for target, unitary in unitaries(source, inputs, params, n).items():
+    for target, unitary in unitaries(source, params, n, inputs).items():
         assert_same_up_to_phase(unitary, expected, target)
 
 
@@ -212,7 +192,7 @@ def test_hardware_efficient_equals_qiskit_n_local_without_final_rotations(
     )
     # n_local's flat parameter order (layer, block, wire) is the weights in row order.
     expected = Operator(peer.assign_parameters(list(weights.reshape(-1)))).reverse_qargs().data
-    for target, unitary in unitaries(source, {}, {"w": weights}, n).items():
+    for target, unitary in unitaries(source, {"w": weights}, n).items():
         assert_same_up_to_phase(unitary, expected, target)
 
 
@@ -258,7 +238,7 @@ def test_hardware_efficient_equals_a_hand_built_qiskit_circuit(
         n, f"param w[2, {len(rotations)}, {n}]", f"hardware_efficient(w{options}) on all"
     )
     expected = Operator(hand_built(n, weights, rotations, gate, pairs)).reverse_qargs().data
-    for target, unitary in unitaries(source, {}, {"w": weights}, n).items():
+    for target, unitary in unitaries(source, {"w": weights}, n).items():
         assert_same_up_to_phase(unitary, expected, target)
 
 
