@@ -73,25 +73,55 @@ def _run(
     declared: tuple[Any, ...],
     inputs: dict[str, Any],
     params: dict[str, Any],
-    epoch: int,
-    training: bool,
-    seed: int | None,
-    step: int = 0,
-) -> np.ndarray:
-    """One evaluation: draw the dropout mask (training only), simulate, post-process.
+    when: tuple[int, bool, Any, int],
+    mode: str = "sampled",
+    ensemble: int = 1,
+) -> list[np.ndarray]:
+    """The declared measurements of each ensemble member (one list item without an ensemble).
 
     declared is (INPUTS, PARAMS, _MEASURES, _DROPOUT); terms and dropout_probabilities are the
-    target's functions of the same names.
+    target's functions of the same names; when is (epoch, training, seed, step). Sampled mode
+    draws one mask per (seed, epoch, step) in training; ``ensemble`` K > 1 uses K masks fixed
+    by (seed, member) instead, in training and at inference; exact mode runs, in training, the
+    exact mixture over every mask (see docs/dropout.md).
     """
     input_shapes, param_shapes, measures, dropout = declared
+    epoch, training, seed, step = when
+    if mode not in ("sampled", "exact"):
+        raise ValueError(f"mode must be 'sampled' or 'exact', not {mode!r}")
     inputs = _arrays(inputs, input_shapes, "input")
     params = _arrays(params, param_shapes, "parameter")
-    dropped: frozenset[int] = frozenset()
-    if training and dropout:
-        probs, layer_probs = dropout_probabilities(epoch)
-        dropped = _dropout_mask(dropout, probs, layer_probs, (seed, epoch, step))
-    values = terms(inputs, params, epoch=epoch, training=training, dropped=dropped)
-    return _measurements(values, measures, _rng(seed, epoch, step, 1))
+    rng = _rng(seed, epoch, step, 1)
+    kwargs = {"epoch": epoch, "training": training}
+    if not dropout or (mode == "sampled" and not training and ensemble <= 1):
+        values = terms(inputs, params, **kwargs, dropped=frozenset(), mixed={})
+        return [_measurements(values, measures, rng)]
+    probs, layer_probs = dropout_probabilities(epoch)
+    if mode == "exact":
+        if not training:
+            values = terms(inputs, params, **kwargs, dropped=frozenset(), mixed={})
+            return [_measurements(values, measures, rng)]
+        mixture = _exact_mixture(dropout, probs, layer_probs)
+        parts = [(w, terms(inputs, params, **kwargs, dropped=d, mixed=m)) for w, d, m in mixture]
+        return [_measurements(_weighted_terms(parts), measures, rng)]
+    if ensemble > 1:
+        masks = [_member_mask(dropout, probs, layer_probs, seed, k) for k in range(ensemble)]
+    else:
+        masks = [_dropout_mask(dropout, probs, layer_probs, (seed, epoch, step))]
+    return [
+        _measurements(terms(inputs, params, **kwargs, dropped=mask, mixed={}), measures, rng)
+        for mask in masks
+    ]
+
+
+def _weighted_terms(parts: list[tuple[float, list[Any]]]) -> list[Any]:
+    """Sum over (weight, terms) of weight * terms, term by term: every term is linear in the
+    density matrix, so this is the terms of the mixture."""
+    total: list[Any] = [0.0 * np.asarray(v, dtype=np.float64) for v in parts[0][1]]
+    for weight, values in parts:
+        for i, value in enumerate(values):
+            total[i] = total[i] + weight * np.asarray(value, dtype=np.float64)
+    return [float(v) if np.ndim(v) == 0 else v for v in total]
 
 
 def _rng(seed: int | None, *key: int) -> np.random.Generator:
@@ -116,20 +146,111 @@ def _dropout_mask(
 
     rows[i] is (op index, coin key, layer key or None); probs[i] its drop probability and
     layer_probs[i] the layer-level probability (None without one). Ops that share a coin key
-    share one coin; a layer coin drops every op with that layer key. A coin's key is its gate
-    (op INDEX), its group or its layer.
+    share one coin. A coin's key is its gate (op INDEX), its group or its layer.
     """
+    return _mask_from_coins(rows, probs, layer_probs, _draw_coins(rows, when, ""))
+
+
+def _member_mask(
+    rows: tuple[Any, ...], probs: list[float], layer_probs: list[Any], seed: Any, member: int
+) -> frozenset[int]:
+    """The fixed mask of one ensemble member: its coins are keyed by (seed, member) only."""
+    when = (0 if seed is None else seed, 0, member)
+    return _mask_from_coins(rows, probs, layer_probs, _draw_coins(rows, when, "member-"))
+
+
+def _draw_coins(rows: tuple[Any, ...], when: tuple[Any, int, int], prefix: str) -> dict[Any, float]:
+    """Every coin's uniform draw, keyed by ('gate' or 'layer', coin key)."""
     coins: dict[Any, float] = {}
     for _, coin_key, layer_key in rows:
         for key in (("layer", layer_key), ("gate", coin_key)):
             if key[1] is not None and key not in coins:
-                coins[key] = _coin(when, *key)
+                coins[key] = _coin(when, prefix + key[0], key[1])
+    return coins
+
+
+def _mask_from_coins(
+    rows: tuple[Any, ...], probs: list[float], layer_probs: list[Any], coins: dict[Any, float]
+) -> frozenset[int]:
+    """The mask that the coins' draws give.
+
+    Two-level dropout (p_layer) first selects a layer with its layer coin, then drops each
+    selected gate with its own coin: an op is dropped with probability p_layer * p.
+    """
     dropped = set()
     for (index, coin_key, layer_key), p, p_layer in zip(rows, probs, layer_probs):
-        layer_drop = layer_key is not None and p_layer is not None
-        if (layer_drop and coins[("layer", layer_key)] < p_layer) or coins[("gate", coin_key)] < p:
+        selected = layer_key is None or p_layer is None or coins[("layer", layer_key)] < p_layer
+        if selected and coins[("gate", coin_key)] < p:
             dropped.add(index)
     return frozenset(dropped)
+
+
+def _exact_mixture(
+    rows: tuple[Any, ...], probs: list[float], layer_probs: list[Any], limit: int = 4096
+) -> list[tuple[float, frozenset[int], dict[int, float]]]:
+    """The exact dropout ensemble as a finite mixture of (weight, dropped ops, mixed ops).
+
+    A coin that only one op uses is averaged inside that op's mixed-unitary channel
+    rho -> (1 - q) U rho U^dagger + q rho (``mixed`` maps the op to q). Coins shared by several
+    ops (groups, layer coins) are enumerated: a coin is a uniform draw u, and the distinct
+    probabilities compared with it cut [0, 1) into cells, each an outcome with its length as
+    weight. Outcomes that give the same circuit are merged.
+    """
+    uses: dict[Any, int] = {}
+    for _, coin_key, layer_key in rows:
+        for key in (("gate", coin_key), ("layer", layer_key)):
+            uses[key] = uses.get(key, 0) + 1
+    cuts: dict[Any, set[float]] = {}
+    for (_, coin_key, layer_key), p, p_layer in zip(rows, probs, layer_probs):
+        if layer_key is not None and p_layer is not None and uses[("layer", layer_key)] > 1:
+            cuts.setdefault(("layer", layer_key), set()).add(p_layer)
+        if uses[("gate", coin_key)] > 1:
+            cuts.setdefault(("gate", coin_key), set()).add(p)
+    outcomes: list[tuple[float, dict[Any, float]]] = [(1.0, {})]
+    for key, points in cuts.items():
+        edges = [0.0, *sorted(x for x in points if 0.0 < x < 1.0), 1.0]
+        cells = [
+            (edges[i + 1] - edges[i], (edges[i] + edges[i + 1]) / 2) for i in range(len(edges) - 1)
+        ]
+        outcomes = [(w * cw, {**draws, key: u}) for w, draws in outcomes for cw, u in cells]
+        if len(outcomes) > limit:
+            raise ValueError(
+                f"exact dropout would simulate more than {limit} circuits (correlated coins: "
+                f"{len(cuts)}); use mode='sampled', or fewer groups and layer coins"
+            )
+    merged: dict[Any, float] = {}
+    for weight, draws in outcomes:
+        config = _exact_config(rows, probs, layer_probs, draws)
+        merged[config] = merged.get(config, 0.0) + weight
+    return [(w, dropped, dict(mixed)) for (dropped, mixed), w in merged.items() if w > 0.0]
+
+
+def _exact_config(
+    rows: tuple[Any, ...], probs: list[float], layer_probs: list[Any], draws: dict[Any, float]
+) -> tuple[frozenset[int], tuple[tuple[int, float], ...]]:
+    """Given the shared coins' draws: the ops dropped, and the ops left to coins of their own
+    (with the probability q that those coins drop them)."""
+    dropped, mixed = set(), []
+    for (index, coin_key, layer_key), p, p_layer in zip(rows, probs, layer_probs):
+        q = 1.0
+        if layer_key is not None and p_layer is not None:
+            layer = draws.get(("layer", layer_key))
+            q = p_layer if layer is None else float(layer < p_layer)
+        gate = draws.get(("gate", coin_key))
+        q *= p if gate is None else float(gate < p)
+        if q >= 1.0:
+            dropped.add(index)
+        elif q > 0.0:
+            mixed.append((index, float(q)))
+    return frozenset(dropped), tuple(mixed)
+
+
+def _mixed_unitary_kraus(unitary: Any, p: float) -> list[np.ndarray]:
+    """Kraus operators of rho -> (1 - p) U rho U^dagger + p rho: a gate dropped with
+    probability p, averaged over its coin."""
+    u = np.asarray(unitary, dtype=np.complex128)
+    eye = np.eye(u.shape[0], dtype=np.complex128)
+    return [math.sqrt(1.0 - p) * u, math.sqrt(p) * eye]
 
 
 def _measurements(

@@ -15,6 +15,7 @@ from .cirq_lowering import CHANNELS, GATES, Native, build, render
 from .cirq_runtime import (
     _NUMERIC_MATH,
     _SYMPY_MATH,
+    _cirq_mixed_unitary,
     _cirq_observable,
     _cirq_state,
     _cirq_symbols,
@@ -85,13 +86,15 @@ def _lowering(op: ir.Operation) -> list[tuple[Native, tuple[int, ...]]]:
 def _emit_build(plan: Plan, out: Writer) -> None:
     out.line(
         "def build_circuit(\n    *, epoch: int = 0, training: bool = False, dropped: Any = (), "
-        "values: Any = None\n) -> Any:"
+        "values: Any = None, mixed: Any = None\n) -> Any:"
     )
     with out.indent():
         out.line('"""The circuit with one sympy symbol per input and parameter element.')
         out.line("")
         out.line("With values (name -> array), its angles are numbers instead: resolving large")
-        out.line('sympy expressions is slow."""')
+        out.line("sympy expressions is slow. Ops in mixed become their exact-dropout channels,")
+        out.line('which need values."""')
+        out.line("mixed = mixed or {}")
         if plan.ops:
             out.line("q = cirq.LineQubit.range(NUM_QUBITS)")
         if symbol_arrays(plan):
@@ -131,10 +134,18 @@ def _emit_op(plan: Plan, planned: PlannedOp, out: Writer) -> None:
         sources = [_angle_source(plan, e) for e in op.params]
     # A sum or difference needs parentheses before '/ np.pi'; other forms bind tighter.
     loose = [isinstance(e, ir.Binary) and e.op in ("+", "-") for e in op.params]
-    lines = []
+    natives = []
     for native, positions in _lowering(op):
         wires = ", ".join(f"q[{op.wires[i]}]" for i in positions)
-        lines.append(f"ops.append({render(native, sources, loose)}.on({wires}))")
+        natives.append(f"{render(native, sources, loose)}.on({wires})")
+    lines = [f"ops.append({native})" for native in natives]
+    if planned.droppable:
+        qubits = ", ".join(f"q[{w}]" for w in op.wires)
+        out.line(f"if {planned.index} in mixed:")
+        with out.indent():
+            out.line(f"gate = [{', '.join(natives)}]")
+            out.line(f"ops.append(_cirq_mixed_unitary(mixed[{planned.index}], gate, [{qubits}]))")
+        guard = f"elif {planned.index} not in dropped:"
     if guard is None:
         for line in lines:
             out.line(line)
@@ -158,15 +169,16 @@ def _angle_source(plan: Plan, expr: ir.Expr) -> str:
 def _emit_terms(plan: Plan, out: Writer) -> None:
     out.line(
         "def _terms(inputs: dict[str, Any], params: dict[str, Any], *, epoch: int, "
-        "training: bool, dropped: Any) -> list[Any]:"
+        "training: bool, dropped: Any, mixed: Any = None) -> list[Any]:"
     )
     with out.indent():
-        kind = "density-matrix" if plan.noisy else "state-vector"
+        kind = "density-matrix" if plan.noisy else "state-vector (density-matrix when mixed)"
         out.line(f'"""The native terms, in order, from Cirq\'s complex128 {kind} simulator."""')
         out.line("kwargs = {'epoch': epoch, 'training': training, 'dropped': dropped}")
-        out.line("circuit = build_circuit(**kwargs, values={**inputs, **params})")
-        out.line(f"state = _cirq_state(circuit, NUM_QUBITS, {plan.noisy!r})")
-        out.line(f"return _cirq_terms(state, _TERMS, NUM_QUBITS, {plan.noisy!r})")
+        out.line("circuit = build_circuit(**kwargs, values={**inputs, **params}, mixed=mixed)")
+        out.line("noisy = True" if plan.noisy else "noisy = bool(mixed)")
+        out.line("state = _cirq_state(circuit, NUM_QUBITS, noisy)")
+        out.line("return _cirq_terms(state, _TERMS, NUM_QUBITS, noisy)")
 
 
 # ---- in memory ----
@@ -196,16 +208,33 @@ class CirqRunner(Runner):
         self.circuit = self.build_circuit()
 
     def build_circuit(
-        self, *, epoch: int = 0, training: bool = False, dropped: frozenset[int] = frozenset()
+        self,
+        *,
+        epoch: int = 0,
+        training: bool = False,
+        dropped: frozenset[int] = frozenset(),
+        mixed: dict[int, float] | None = None,
     ) -> Any:
-        return self._assemble(self._gates, epoch, training, dropped)
+        if mixed:
+            raise ValueError("exact-dropout channels need numeric angles: use state()")
+        return self._assemble(self._gates, epoch, training, dropped, {})
 
     def _assemble(
-        self, gates: dict[int, list[Any]], epoch: int, training: bool, dropped: frozenset[int]
+        self,
+        gates: dict[int, list[Any]],
+        epoch: int,
+        training: bool,
+        dropped: frozenset[int],
+        mixed: dict[int, float],
     ) -> Any:
-        """The circuit from prebuilt gate ops, with the channels at ``epoch``."""
+        """The circuit from prebuilt gate ops, with the channels at ``epoch`` and the ops in
+        ``mixed`` as their exact-dropout channels (numeric gates only)."""
         ops: list[Any] = []
         for p in self.plan.ops:
+            if p.index in mixed:
+                qubits = [self.qubits[w] for w in p.op.wires]
+                ops.append(_cirq_mixed_unitary(mixed[p.index], gates[p.index], qubits))
+                continue
             if (p.droppable and p.index in dropped) or (p.training_only and not training):
                 continue
             gate_ops = gates.get(p.index)
@@ -223,9 +252,13 @@ class CirqRunner(Runner):
         epoch: int,
         training: bool,
         dropped: frozenset[int],
+        mixed: dict[int, float] | None = None,
     ) -> list[Any]:
-        state = self.state(inputs, params, epoch=epoch, training=training, dropped=dropped)
-        return _cirq_terms(state, self._terms, self.plan.num_qubits, self.plan.noisy)
+        state = self.state(
+            inputs, params, epoch=epoch, training=training, dropped=dropped, mixed=mixed
+        )
+        noisy = self.plan.noisy or bool(mixed)
+        return _cirq_terms(state, self._terms, self.plan.num_qubits, noisy)
 
     def state(
         self,
@@ -235,6 +268,7 @@ class CirqRunner(Runner):
         epoch: int = 0,
         training: bool = False,
         dropped: frozenset[int] = frozenset(),
+        mixed: dict[int, float] | None = None,
     ) -> Any:
         # Angles computed as numbers: resolving big sympy expressions costs seconds in Cirq.
         numbers = self._numbers({**inputs, **params})
@@ -242,8 +276,8 @@ class CirqRunner(Runner):
             index: self._native_ops(op, [evaluate(e, numbers, _NUMERIC_MATH) for e in op.params])
             for index, op in self._gate_ops.items()
         }
-        circuit = self._assemble(gates, epoch, training, dropped)
-        return _cirq_state(circuit, self.plan.num_qubits, self.plan.noisy)
+        circuit = self._assemble(gates, epoch, training, dropped, mixed or {})
+        return _cirq_state(circuit, self.plan.num_qubits, self.plan.noisy or bool(mixed))
 
     def _numbers(self, values: dict[str, Any]) -> Any:
         flat = {name: np.asarray(values[name], dtype=np.float64).reshape(-1) for name in values}

@@ -116,3 +116,11 @@ def _cirq_marginal(diagonal: np.ndarray, wires: tuple[int, ...], num_qubits: int
     order = sorted(wires)
     kept = np.transpose(kept, [order.index(w) for w in wires])
     return np.asarray(kept, dtype=np.float64).reshape(-1)
+
+
+def _cirq_mixed_unitary(q: float, gate_ops: list[Any], qubits: list[Any]) -> Any:
+    """The gate made of ``gate_ops`` as the channel of its exact dropout,
+    rho -> (1 - q) U rho U^dagger + q rho, on ``qubits`` (the first the most significant)."""
+    unitary = cirq.Circuit(gate_ops).unitary(qubit_order=qubits, dtype=np.complex128)
+    mixture = [(1.0 - q, unitary), (q, np.eye(len(unitary), dtype=np.complex128))]
+    return cirq.MixedUnitaryChannel(mixture).on(*qubits)

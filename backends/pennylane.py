@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -10,7 +10,7 @@ import pennylane as qml
 
 from dreamlang import ir
 
-from . import unsupported
+from . import pennylane_runtime, unsupported
 from .exprs import FUNCTIONS, epoch_value, evaluate, to_source
 from .pennylane_lowering import (
     GATE_OPS,
@@ -21,20 +21,21 @@ from .pennylane_lowering import (
     measurement_source,
     observable,
 )
+from .pennylane_runtime import _pl_mixed_unitary
 from .plan import NativeTerm, Plan, PlannedOp
-from .pymodule import PythonBackend, Runner, Writer, value_source
+from .pymodule import PythonBackend, Runner, Writer, inlined_source, value_source
 
 __all__ = ["PennyLaneBackend", "PennyLaneRunner"]
 
 _QML_MATH = {name: getattr(qml.math, name) for name in FUNCTIONS}
 
 Arrays = dict[str, Any]
-Step = Callable[[Arrays, Arrays], None]
+Step = Callable[[Arrays, Arrays], Any]  # queues its operation, and returns it
 
 
-def _device_name(plan: Plan) -> str:
+def _device_name(plan: Plan, mixed: Mapping[int, float] | None = None) -> str:
     # Both simulate in complex128; default.mixed evolves density matrices, so channels work.
-    return "default.mixed" if plan.noisy else "default.qubit"
+    return "default.mixed" if plan.noisy or mixed else "default.qubit"
 
 
 def _gate(op: ir.Operation) -> Native:
@@ -69,9 +70,17 @@ def _op_source(planned: PlannedOp) -> str:
     return _gate(op).source([_angle_source(e) for e in op.params], op.wires)
 
 
+def _emit_droppable(planned: PlannedOp, out: Writer) -> None:
+    """A droppable gate: left out when dropped, its exact-dropout channel when mixed."""
+    out.line(f"if {planned.index} in mixed:")
+    with out.indent():
+        out.line(f"_pl_mixed_unitary(mixed[{planned.index}], {_op_source(planned)})")
+    out.line(f"elif {planned.index} not in dropped:")
+    with out.indent():
+        out.line(_op_source(planned))
+
+
 def _guard(planned: PlannedOp) -> str | None:
-    if planned.droppable:
-        return f"if {planned.index} not in dropped:"
     return "if training:" if planned.training_only else None
 
 
@@ -81,6 +90,10 @@ def _emit_ops(plan: Plan, out: Writer) -> None:
     start = 0
     while start < len(ops):
         guard = _guard(ops[start])
+        if ops[start].droppable:
+            _emit_droppable(ops[start], out)
+            start += 1
+            continue
         end = start + 1
         while guard is not None and end < len(ops) and _guard(ops[end]) == guard:
             end += 1
@@ -96,11 +109,17 @@ def _emit_ops(plan: Plan, out: Writer) -> None:
 
 def _emit_build_circuit(plan: Plan, out: Writer) -> None:
     out.line(
-        "def build_circuit(*, epoch: int = 0, training: bool = False, dropped: Any = ()) -> Any:"
+        "def build_circuit(\n    *, epoch: int = 0, training: bool = False, dropped: Any = (), "
+        "mixed: Any = None\n) -> Any:"
     )
     with out.indent():
         out.line('"""The QNode circuit(inputs, params) for one epoch, mode and dropout mask."""')
-        out.line(f"device = qml.device({_device_name(plan)!r}, wires={plan.num_qubits})")
+        out.line("mixed = mixed or {}")
+        if plan.noisy:
+            out.line(f"device = qml.device('default.mixed', wires={plan.num_qubits})")
+        else:
+            device = "'default.mixed' if mixed else 'default.qubit'"
+            out.line(f"device = qml.device({device}, wires={plan.num_qubits})")
         out.line()
         out.line("@qml.qnode(device)")
         out.line("def circuit(inputs: dict[str, Any], params: dict[str, Any]) -> Any:")
@@ -135,12 +154,13 @@ def _emit_terms(plan: Plan, out: Writer) -> None:
     out.line("_EVAL_CIRCUITS: dict[int, Any] = {}")
     out.line()
     out.line()
-    out.line("def _circuit(epoch: int, training: bool, dropped: Any) -> Any:")
+    out.line("def _circuit(epoch: int, training: bool, dropped: Any, mixed: Any) -> Any:")
     with out.indent():
         out.line('"""The QNode for one call; the inference one is built once per epoch."""')
-        out.line("if training or dropped:")
+        out.line("if training or dropped or mixed:")
         with out.indent():
-            out.line("return build_circuit(epoch=epoch, training=training, dropped=dropped)")
+            out.line("kwargs = {'training': training, 'dropped': dropped, 'mixed': mixed}")
+            out.line("return build_circuit(epoch=epoch, **kwargs)")
         out.line("if epoch not in _EVAL_CIRCUITS:")
         with out.indent():
             out.line("_EVAL_CIRCUITS[epoch] = build_circuit(epoch=epoch)")
@@ -149,7 +169,7 @@ def _emit_terms(plan: Plan, out: Writer) -> None:
     out.line()
     out.line(
         "def _terms(inputs: dict[str, Any], params: dict[str, Any], *, epoch: int, "
-        "training: bool, dropped: Any) -> list[Any]:"
+        "training: bool, dropped: Any, mixed: Any = None) -> list[Any]:"
     )
     with out.indent():
         out.line(
@@ -158,7 +178,7 @@ def _emit_terms(plan: Plan, out: Writer) -> None:
         if not plan.terms:
             out.line("return []")
             return
-        out.line("values = _circuit(epoch, training, dropped)(inputs, params)")
+        out.line("values = _circuit(epoch, training, dropped, mixed)(inputs, params)")
         out.line(f"return [{', '.join(_term_source(i, t) for i, t in enumerate(plan.terms))}]")
 
 
@@ -177,9 +197,9 @@ def _gate_step(op: ir.Operation) -> Step:
     """Apply a gate inside a QNode, its angles computed from the call's arrays with qml.math."""
     native = _gate(op)
 
-    def step(inputs: Arrays, params: Arrays) -> None:
+    def step(inputs: Arrays, params: Arrays) -> Any:
         symbol = _symbol(inputs, params)
-        native.apply([evaluate(e, symbol, _QML_MATH) for e in op.params], op.wires)
+        return native.apply([evaluate(e, symbol, _QML_MATH) for e in op.params], op.wires)
 
     return step
 
@@ -189,6 +209,15 @@ def _channel_step(op: ir.Operation, epoch: int) -> Step:
 
     def step(inputs: Arrays, params: Arrays) -> None:
         channel_op(op.name, values, op.wires)
+
+    return step
+
+
+def _mixed_step(gate: Step, q: float) -> Step:
+    """The gate as its exact-dropout channel (dropped with probability q, averaged)."""
+
+    def step(inputs: Arrays, params: Arrays) -> None:
+        _pl_mixed_unitary(q, gate(inputs, params))
 
     return step
 
@@ -203,18 +232,25 @@ class PennyLaneRunner(Runner):
         self.observables = tuple(
             observable(t.factors) if t.kind == "expval" else None for t in plan.terms
         )
-        self.circuit = self._circuit(0, False, frozenset())
+        self.circuit = self._circuit(0, False, frozenset(), {})
 
-    def _steps(self, epoch: int, training: bool, dropped: Collection[int]) -> list[Step]:
+    def _steps(
+        self, epoch: int, training: bool, dropped: Collection[int], mixed: Mapping[int, float]
+    ) -> list[Step]:
         steps = []
         for p in self._plan.ops:
             if (p.droppable and p.index in dropped) or (p.training_only and not training):
                 continue
-            steps.append(_channel_step(p.op, epoch) if p.is_channel else self._gates[p.index])
+            if p.index in mixed:
+                steps.append(_mixed_step(self._gates[p.index], mixed[p.index]))
+            else:
+                steps.append(_channel_step(p.op, epoch) if p.is_channel else self._gates[p.index])
         return steps
 
-    def _qnode(self, steps: list[Step], measure: Callable[[], Any]) -> Any:
-        device = qml.device(_device_name(self._plan), wires=self._plan.num_qubits)
+    def _qnode(
+        self, steps: list[Step], measure: Callable[[], Any], mixed: Mapping[int, float]
+    ) -> Any:
+        device = qml.device(_device_name(self._plan, mixed), wires=self._plan.num_qubits)
 
         def circuit(inputs: Arrays, params: Arrays) -> Any:
             for step in steps:
@@ -229,13 +265,21 @@ class PennyLaneRunner(Runner):
         return [measurement(t) for t in self._plan.terms]
 
     def build_circuit(
-        self, *, epoch: int = 0, training: bool = False, dropped: frozenset[int] = frozenset()
+        self,
+        *,
+        epoch: int = 0,
+        training: bool = False,
+        dropped: frozenset[int] = frozenset(),
+        mixed: dict[int, float] | None = None,
     ) -> Any:
-        return self._qnode(self._steps(epoch, training, dropped), self._measure)
+        mixed = mixed or {}
+        return self._qnode(self._steps(epoch, training, dropped, mixed), self._measure, mixed)
 
-    def _circuit(self, epoch: int, training: bool, dropped: frozenset[int]) -> Any:
-        if training or dropped:
-            return self.build_circuit(epoch=epoch, training=training, dropped=dropped)
+    def _circuit(
+        self, epoch: int, training: bool, dropped: frozenset[int], mixed: dict[int, float]
+    ) -> Any:
+        if training or dropped or mixed:
+            return self.build_circuit(epoch=epoch, training=training, dropped=dropped, mixed=mixed)
         if epoch not in self._eval:
             self._eval[epoch] = self.build_circuit(epoch=epoch)
         return self._eval[epoch]
@@ -248,10 +292,11 @@ class PennyLaneRunner(Runner):
         epoch: int,
         training: bool,
         dropped: frozenset[int],
+        mixed: dict[int, float] | None = None,
     ) -> list[Any]:
         if not self._plan.terms:
             return []
-        values = self._circuit(epoch, training, dropped)(inputs, params)
+        values = self._circuit(epoch, training, dropped, mixed or {})(inputs, params)
         out: list[Any] = []
         for value, term in zip(values, self._plan.terms):
             if _is_identity(term):
@@ -270,8 +315,10 @@ class PennyLaneRunner(Runner):
         epoch: int = 0,
         training: bool = False,
         dropped: frozenset[int] = frozenset(),
+        mixed: dict[int, float] | None = None,
     ) -> Any:
-        qnode = self._qnode(self._steps(epoch, training, dropped), qml.state)
+        mixed = mixed or {}
+        qnode = self._qnode(self._steps(epoch, training, dropped, mixed), qml.state, mixed)
         return np.asarray(qnode(inputs, params), dtype=np.complex128)
 
 
@@ -282,6 +329,9 @@ class PennyLaneBackend(PythonBackend):
     imports = ("import pennylane as qml",)
 
     def emit_circuit(self, plan: Plan, out: Writer) -> None:
+        out.lines.extend(inlined_source(pennylane_runtime).splitlines())
+        out.line()
+        out.line()
         _emit_build_circuit(plan, out)
         _emit_terms(plan, out)
 

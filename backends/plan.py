@@ -58,6 +58,7 @@ class Plan:
     dropout: tuple[tuple[int, str, str | None], ...]  # (op index, coin key, layer key)
     noisy: bool  # has a channel: simulate density matrices
     output_size: int
+    ensemble: int = 1  # 'ensemble K': K fixed dropout masks whose predictions are averaged
 
     def offset(self, ref: ir.InputRef | ir.ParamRef) -> int:
         """The flat, row-major position of a symbol inside its own array."""
@@ -111,6 +112,7 @@ def make_plan(model: ir.Model) -> Plan:
         dropout=_dropout_rows(ops),
         noisy=any(p.is_channel for p in ops),
         output_size=_head_output(head, head_params, output_size),
+        ensemble=getattr(model, "ensemble", 1),
     )
 
 

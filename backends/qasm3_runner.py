@@ -14,6 +14,14 @@ from .qasm3 import plan_qasm
 __all__ = ["QASM3Runner"]
 
 
+def _no_mixed(mixed: dict[int, float] | None) -> None:
+    if mixed:
+        raise ValueError(
+            "exact-mode dropout needs a density-matrix simulator; the qasm3 target runs "
+            "state vectors (compile for pennylane, qiskit or cirq)"
+        )
+
+
 class QASM3Runner(Runner):
     """``circuit`` is the QASM text; simulation loads bound text with ``qiskit.qasm3.loads``."""
 
@@ -34,8 +42,14 @@ class QASM3Runner(Runner):
         )
 
     def build_circuit(
-        self, *, epoch: int = 0, training: bool = False, dropped: frozenset[int] = frozenset()
+        self,
+        *,
+        epoch: int = 0,
+        training: bool = False,
+        dropped: frozenset[int] = frozenset(),
+        mixed: dict[int, float] | None = None,
     ) -> str:
+        _no_mixed(mixed)
         # Channels are annotations whatever the mode, so 'training' changes nothing here.
         return plan_qasm(self.plan, epoch=epoch, dropped=dropped)
 
@@ -47,7 +61,9 @@ class QASM3Runner(Runner):
         epoch: int = 0,
         training: bool = False,
         dropped: frozenset[int] = frozenset(),
+        mixed: dict[int, float] | None = None,
     ) -> Any:
+        _no_mixed(mixed)
         vector = self._statevector(inputs, params, epoch, dropped)
         return np.asarray(vector.reverse_qargs().data, dtype=np.complex128)
 
@@ -59,7 +75,9 @@ class QASM3Runner(Runner):
         epoch: int,
         training: bool,
         dropped: frozenset[int],
+        mixed: dict[int, float] | None = None,
     ) -> list[Any]:
+        _no_mixed(mixed)
         vector = self._statevector(inputs, params, epoch, dropped)
         out: list[Any] = []
         for term, observable in zip(self.plan.terms, self.observables):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,11 +11,11 @@ from typing import Any
 import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.circuit import ParameterVector
-from qiskit.quantum_info import DensityMatrix, Kraus, SparsePauliOp, Statevector
+from qiskit.quantum_info import DensityMatrix, Kraus, Operator, SparsePauliOp, Statevector
 
 from dreamlang import gates, ir
 
-from ._runtime import _kraus
+from ._runtime import _kraus, _mixed_unitary_kraus
 from .exprs import FUNCTIONS, epoch_value, evaluate, to_source
 from .plan import NativeTerm, Plan, PlannedOp
 from .pymodule import PythonBackend, Runner, Writer, value_source
@@ -141,6 +142,33 @@ def _apply(
         step.apply(circuit, angles, op.wires)
 
 
+def _apply_mixed(
+    plan: Plan, op: ir.Operation, circuit: QuantumCircuit, vectors: dict[str, Any], q: float
+) -> None:
+    """Append the gate's exact-dropout channel: the Kraus operators of its unitary, computed
+    on its own wires (numeric angles only)."""
+    sub = QuantumCircuit(len(op.wires))
+    _apply(plan, _on_local_wires(op), sub, vectors, 0)
+    kraus = Kraus(_mixed_unitary_kraus(Operator(sub).data, q))
+    circuit.append(kraus.to_instruction(), list(op.wires))
+
+
+def _on_local_wires(op: ir.Operation) -> ir.Operation:
+    return dataclasses.replace(op, wires=tuple(range(len(op.wires))))
+
+
+def _mixed_source(plan: Plan, planned: PlannedOp) -> list[str]:
+    """The emitted twin of ``_apply_mixed``."""
+    op = planned.op
+    lines = [f"sub = qiskit.QuantumCircuit({len(op.wires)})"]
+    for line in _op_source(plan, _on_local_wires(op)):
+        assert line.startswith("qc."), line
+        lines.append("sub." + line[3:])
+    kraus = f"qi.Kraus(_mixed_unitary_kraus(qi.Operator(sub).data, mixed[{planned.index}]))"
+    lines.append(f"qc.append({kraus}.to_instruction(), {list(op.wires)})")
+    return lines
+
+
 def _pauli_word(term: NativeTerm) -> tuple[str, list[int]]:
     """Letters and wires of an expval term, for SparsePauliOp.from_sparse_list (which takes
     wires explicitly, so Qiskit's little-endian labels never come into it)."""
@@ -197,9 +225,15 @@ class QiskitRunner(Runner):
         training: bool = False,
         dropped: frozenset[int] = frozenset(),
         values: dict[str, Any] | None = None,
+        mixed: dict[int, float] | None = None,
     ) -> QuantumCircuit:
-        """The circuit, symbolic; or with ``values`` (name -> array), its angles as numbers."""
+        """The circuit, symbolic; or with ``values`` (name -> array), its angles as numbers.
+
+        Ops in ``mixed`` become their exact-dropout channels, which need ``values``."""
         plan = self.plan
+        mixed = mixed or {}
+        if mixed and values is None:
+            raise ValueError("exact-dropout channels need numeric angles: pass values")
         vectors: dict[str, Any] = (
             {name: ParameterVector(name, plan.size(name)) for name in _vector_names(plan)}
             if values is None
@@ -207,7 +241,9 @@ class QiskitRunner(Runner):
         )
         circuit = QuantumCircuit(plan.num_qubits)
         for planned in plan.ops:
-            if not _skipped(planned, training, dropped):
+            if planned.index in mixed:
+                _apply_mixed(plan, planned.op, circuit, vectors, mixed[planned.index])
+            elif not _skipped(planned, training, dropped):
                 _apply(plan, planned.op, circuit, vectors, epoch)
         return circuit
 
@@ -218,11 +254,14 @@ class QiskitRunner(Runner):
         epoch: int,
         training: bool,
         dropped: frozenset[int],
+        mixed: dict[int, float] | None,
     ) -> Any:
         # Angles computed as numbers: binding big ParameterExpressions costs seconds in Qiskit.
         values = {**inputs, **params}
-        bound = self.build_circuit(epoch=epoch, training=training, dropped=dropped, values=values)
-        return DensityMatrix(bound) if self.plan.noisy else Statevector(bound)
+        bound = self.build_circuit(
+            epoch=epoch, training=training, dropped=dropped, values=values, mixed=mixed
+        )
+        return DensityMatrix(bound) if self.plan.noisy or mixed else Statevector(bound)
 
     def terms(
         self,
@@ -232,10 +271,11 @@ class QiskitRunner(Runner):
         epoch: int,
         training: bool,
         dropped: frozenset[int],
+        mixed: dict[int, float] | None = None,
     ) -> list[Any]:
         if not self.plan.terms:
             return []
-        state = self._simulate(inputs, params, epoch, training, dropped)
+        state = self._simulate(inputs, params, epoch, training, dropped, mixed)
         return [_term_value(t, o, state) for t, o in zip(self.plan.terms, self.observables)]
 
     def state(
@@ -246,8 +286,9 @@ class QiskitRunner(Runner):
         epoch: int = 0,
         training: bool = False,
         dropped: frozenset[int] = frozenset(),
+        mixed: dict[int, float] | None = None,
     ) -> Any:
-        state = self._simulate(inputs, params, epoch, training, dropped)
+        state = self._simulate(inputs, params, epoch, training, dropped, mixed)
         return np.asarray(state.reverse_qargs().data, dtype=np.complex128)
 
 
@@ -271,13 +312,15 @@ class QiskitBackend(PythonBackend):
 def _emit_build(plan: Plan, out: Writer) -> None:
     out.line(
         "def build_circuit(\n    *, epoch: int = 0, training: bool = False, dropped: Any = (), "
-        "values: Any = None\n) -> Any:"
+        "values: Any = None, mixed: Any = None\n) -> Any:"
     )
     with out.indent():
         out.line('"""The Qiskit circuit, symbolic: a ParameterVector per input and parameter.')
         out.line("")
         out.line("With values (name -> array), its angles are numbers instead: binding large")
-        out.line('ParameterExpressions is slow in Qiskit."""')
+        out.line("ParameterExpressions is slow in Qiskit. Ops in mixed become their")
+        out.line('exact-dropout channels, which need values."""')
+        out.line("mixed = mixed or {}")
         # v is only written when a gate reads it (an unused local would fail ruff's F841).
         if any(ir.free_symbols(p) for planned in plan.ops for p in planned.op.params):
             out.line("if values is None:")
@@ -293,34 +336,54 @@ def _emit_build(plan: Plan, out: Writer) -> None:
                 out.line("v = {k: np.ravel(a) for k, a in values.items()}")
         out.line(f"qc = qiskit.QuantumCircuit({plan.num_qubits})")
         for planned in plan.ops:
-            guard = _guard_source(planned)
-            lines = _op_source(plan, planned.op)
-            if guard is None:
-                for line in lines:
-                    out.line(line)
-                continue
-            out.line(f"if {guard}:")
-            with out.indent():
-                for line in lines:
-                    out.line(line)
+            _emit_op(plan, planned, out)
         out.line("return qc")
+
+
+def _emit_op(plan: Plan, planned: PlannedOp, out: Writer) -> None:
+    """One op's lines under its guard; a droppable gate first checks for its exact channel."""
+    guard = _guard_source(planned)
+    lines = _op_source(plan, planned.op)
+    keyword = "if"
+    if planned.droppable:
+        out.line(f"if {planned.index} in mixed:")
+        with out.indent():
+            for line in _mixed_source(plan, planned):
+                out.line(line)
+        keyword = "elif"
+    if guard is None:
+        for line in lines:
+            out.line(line)
+        return
+    out.line(f"{keyword} {guard}:")
+    with out.indent():
+        for line in lines:
+            out.line(line)
 
 
 def _emit_terms(plan: Plan, out: Writer) -> None:
     out.line(
         "def _terms(inputs: dict[str, Any], params: dict[str, Any], *, epoch: int, "
-        "training: bool, dropped: Any) -> list[Any]:"
+        "training: bool, dropped: Any, mixed: Any = None) -> list[Any]:"
     )
     with out.indent():
-        simulator = "qi.DensityMatrix" if plan.noisy else "qi.Statevector"
-        out.line(f'"""Each native term, from {simulator} of the bound circuit."""')
+        if plan.noisy:
+            out.line('"""Each native term, from qi.DensityMatrix of the bound circuit."""')
+        else:
+            out.line(
+                '"""Each native term, from qi.Statevector of the bound circuit (qi.DensityMatrix'
+            )
+            out.line('with exact-dropout channels)."""')
         if not plan.terms:
             out.line("return []")
             return
         out.line("values = {**inputs, **params}")
         out.line("kwargs = {'epoch': epoch, 'training': training, 'dropped': dropped}")
-        out.line("qc = build_circuit(**kwargs, values=values)")
-        out.line(f"state = {simulator}(qc)")
+        out.line("qc = build_circuit(**kwargs, values=values, mixed=mixed)")
+        if plan.noisy:
+            out.line("state = qi.DensityMatrix(qc)")
+        else:
+            out.line("state = qi.DensityMatrix(qc) if mixed else qi.Statevector(qc)")
         out.line("return [")
         with out.indent():
             for term in plan.terms:

@@ -38,6 +38,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "PASS" if value else "FAIL"
     if isinstance(value, float):
+        if 0 < abs(value) < 0.01:
+            return f"{value:.2e}"
         return f"{value:.3f}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"

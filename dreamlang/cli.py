@@ -157,17 +157,25 @@ def _compile_options(sub: argparse.ArgumentParser) -> None:
         help="qasm3 only: replace inputs and parameters by the values in FILE (.npz or .json)",
     )
     sub.add_argument(
+        "--mode",
+        choices=("sampled", "exact"),
+        default=None,
+        help="dropout mode: Python targets make it the module's default (MODE); qasm3 'sampled' "
+        "writes one sampled training circuit, 'exact' keeps dropout as annotations",
+    )
+    sub.add_argument(
         "--epoch",
         type=int,
         default=None,
-        help="qasm3 only: the epoch at which schedules in noise/dropout annotations are evaluated",
+        help="Python targets: the module's default epoch (EPOCH); qasm3: the epoch at which "
+        "schedules in noise/dropout annotations are evaluated",
     )
     sub.add_argument(
         "--seed",
         type=int,
         default=None,
-        help="qasm3 only: write one sampled training circuit, leaving out the gates that dropout "
-        "drops at (seed, epoch, step)",
+        help="Python targets: the module's default dropout seed (SEED); qasm3: write one sampled "
+        "training circuit, leaving out the gates that dropout drops at (seed, epoch, step)",
     )
     sub.add_argument(
         "--step", type=int, default=None, help="qasm3 only, with --seed: the training step"

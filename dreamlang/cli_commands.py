@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import sys
@@ -232,22 +233,43 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def _emit(backend: Backend, program: ir.Program, args: argparse.Namespace) -> str:
-    if args.bind is None and args.epoch is None and args.seed is None and args.step is None:
+    options = (args.bind, args.epoch, args.seed, args.step, args.mode)
+    if all(option is None for option in options):
         return backend.emit(program)
+    if getattr(backend, "runner", None) is not None and getattr(backend, "emit_qasm", None) is None:
+        return _emit_python(backend, program, args)
     emit_qasm = getattr(backend, "emit_qasm", None)
     if emit_qasm is None:
-        message = f"--bind, --epoch, --seed and --step apply to --target qasm3, not {args.target}"
+        message = (
+            f"--bind, --epoch, --seed, --step and --mode do not apply to --target {args.target}"
+        )
         raise CLIError(message, status=2)
-    if args.step is not None and args.seed is None:
+    if args.mode == "exact" and args.seed is not None:
+        message = "--mode exact keeps dropout as annotations; --seed writes one sampled circuit"
+        raise CLIError(message, status=2)
+    if args.step is not None and args.seed is None and args.mode != "sampled":
         raise CLIError("--step needs --seed (a sampled circuit)", status=2)
     from dreamlang.cli_run import read_values
 
     bind = read_values(args.bind) if args.bind is not None else None
-    sample = None if args.seed is None else (args.seed, args.step or 0)
+    seed = 0 if args.mode == "sampled" and args.seed is None else args.seed
+    sample = None if seed is None else (seed, args.step or 0)
     try:
         text: str = emit_qasm(program, bind=bind, epoch=args.epoch or 0, sample=sample)
     except ValueError as exc:  # values missing from, or misshapen in, the --bind file
         raise CLIError(str(exc)) from None
+    return text
+
+
+def _emit_python(backend: Backend, program: ir.Program, args: argparse.Namespace) -> str:
+    """A Python module whose expectations()/forward() default to --mode, --epoch and --seed."""
+    if args.bind is not None or args.step is not None:
+        message = f"--bind and --step apply to --target qasm3, not {args.target}"
+        raise CLIError(message, status=2)
+    import_backends()
+    defaults_type = importlib.import_module("dreamlang.backends.pymodule").Defaults
+    defaults = defaults_type(mode=args.mode or "sampled", epoch=args.epoch or 0, seed=args.seed)
+    text: str = backend.emit(program, defaults)  # type: ignore[call-arg]
     return text
 
 
@@ -257,7 +279,6 @@ def import_backends() -> ModuleType:
     The package-dir mapping only exists once installed (wheel or editable); the parser
     falls back the same way for the grammar.
     """
-    import importlib
     import importlib.util
 
     try:

@@ -71,7 +71,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = read_values(args.params) if args.params else model.init_params(args.seed)
     try:
         output = model.forward(
-            inputs, params, epoch=args.epoch, training=args.training, seed=args.seed, step=args.step
+            inputs,
+            params,
+            epoch=args.epoch,
+            training=args.training,
+            seed=args.seed,
+            step=args.step,
+            mode=args.mode,
         )
     except ValueError as exc:  # missing or misshapen inputs and parameters
         raise CLIError(str(exc)) from None
@@ -99,4 +105,11 @@ def run_options(sub: argparse.ArgumentParser) -> None:
     )
     sub.add_argument(
         "--training", action="store_true", help="training mode: dropout and training-only noise"
+    )
+    sub.add_argument(
+        "--mode",
+        choices=("sampled", "exact"),
+        default="sampled",
+        help="dropout in training: one sampled mask (default), or the exact average over every "
+        "mask on a density-matrix simulator",
     )

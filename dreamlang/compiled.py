@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,9 +67,28 @@ class CompiledModel:
         return self._plan.output_size
 
     def build_circuit(
-        self, *, epoch: int = 0, training: bool = False, dropped: frozenset[int] = frozenset()
+        self,
+        *,
+        epoch: int = 0,
+        training: bool = False,
+        dropped: frozenset[int] = frozenset(),
+        mixed: dict[int, float] | None = None,
     ) -> Any:
-        return self._runner.build_circuit(epoch=epoch, training=training, dropped=dropped)
+        """The native circuit for one epoch, mode and dropout mask; the ops in ``mixed`` (index
+        -> q) become their exact-dropout channels (PennyLane: symbolic; Qiskit and Cirq build
+        those channels from numbers, so use ``state``/``expectations`` there)."""
+        if not mixed:
+            return self._runner.build_circuit(epoch=epoch, training=training, dropped=dropped)
+        return self._runner.build_circuit(
+            epoch=epoch, training=training, dropped=dropped, mixed=mixed
+        )
+
+    def exact_mixture(self, epoch: int = 0) -> list[tuple[float, frozenset[int], dict[int, float]]]:
+        """Exact-mode dropout at ``epoch`` as a finite mixture: (weight, dropped ops, mixed ops)
+        whose circuits (``build_circuit(training=True, dropped=..., mixed=...)``), averaged with
+        the weights, are the average over every dropout mask (docs/dropout.md)."""
+        plan = self._plan
+        return _runtime()._exact_mixture(plan.dropout, *self._dropout_probabilities(epoch))  # type: ignore[no-any-return]
 
     def state(
         self,
@@ -78,14 +98,31 @@ class CompiledModel:
         epoch: int = 0,
         training: bool = False,
         dropped: frozenset[int] = frozenset(),
+        mode: str | None = None,
     ) -> np.ndarray:
-        """The final state vector (or density matrix, with noise), wire 0 most significant."""
+        """The final state vector (or density matrix, with noise), wire 0 most significant.
+
+        ``dropped`` leaves those operations out. ``mode="exact"`` (training only) is instead
+        the exact dropout ensemble: the density matrix averaged over every dropout mask."""
         plan = self._plan
         rt = _runtime()
         inputs = rt._arrays(inputs, plan.inputs, "input")
         params = rt._arrays(params, plan.params, "parameter")
-        state = self._runner.state(inputs, params, epoch=epoch, training=training, dropped=dropped)
-        return np.asarray(state, dtype=np.complex128)
+        run = functools.partial(self._runner.state, inputs, params, epoch=epoch, training=training)
+        if mode is None or mode == "sampled" or not training or not plan.dropout:
+            state = run(dropped=dropped)
+            return np.asarray(state, dtype=np.complex128)
+        if mode != "exact":
+            raise ValueError(f"mode must be 'sampled' or 'exact', not {mode!r}")
+        mixture = self.exact_mixture(epoch)
+        total = np.zeros((2**plan.num_qubits,) * 2, dtype=np.complex128)
+        for weight, drop, mixed in mixture:
+            state = np.asarray(
+                run(dropped=drop, mixed=mixed),
+                dtype=np.complex128,
+            )
+            total += weight * (state if state.ndim == 2 else np.outer(state, state.conj()))
+        return total
 
     def init_params(self, seed: int | None = 0) -> dict[str, np.ndarray]:
         return _runtime()._init_params(self._plan.init_spec, seed)  # type: ignore[no-any-return]
@@ -99,25 +136,33 @@ class CompiledModel:
         training: bool = False,
         seed: int | None = None,
         step: int = 0,
+        mode: str = "sampled",
     ) -> np.ndarray:
         """The declared measurements, flattened in order, on the target's own simulator.
 
         With ``training``, dropout masks are drawn per (seed, epoch, step): pass the training
         step to get a fresh mask at each one; the same arguments give the same mask on every
-        target. ``seed`` None draws fresh entropy."""
+        target. ``seed`` None draws fresh entropy. ``mode="exact"`` averages over every mask
+        exactly instead, on a density-matrix simulator (docs/dropout.md). With ``ensemble K``
+        in the model, the K members' measurements are averaged."""
+        members = self._members(inputs, params, (epoch, training, seed, step), mode)
+        return np.mean(members, axis=0)  # type: ignore[no-any-return]
+
+    def _members(
+        self,
+        inputs: dict[str, Any],
+        params: dict[str, Any],
+        when: tuple[int, bool, int | None, int],
+        mode: str,
+    ) -> list[np.ndarray]:
         plan = self._plan
         declared = (plan.inputs, plan.params, plan.measures, plan.dropout)
-        return _runtime()._run(  # type: ignore[no-any-return]
-            self._runner.terms,
-            self._dropout_probabilities,
-            declared,
-            inputs,
-            params,
-            epoch,
-            training,
-            seed,
-            step,
+        run = _runtime()._run
+        dropout = self._dropout_probabilities
+        members = run(
+            self._runner.terms, dropout, declared, inputs, params, when, mode, plan.ensemble
         )
+        return members  # type: ignore[no-any-return]
 
     def forward(
         self,
@@ -128,12 +173,12 @@ class CompiledModel:
         training: bool = False,
         seed: int | None = None,
         step: int = 0,
+        mode: str = "sampled",
     ) -> np.ndarray:
-        """The measurements through the classical head."""
-        values = self.expectations(
-            inputs, params, epoch=epoch, training=training, seed=seed, step=step
-        )
-        return _runtime()._head(values, params, self._plan.head)  # type: ignore[no-any-return]
+        """The measurements through the classical head (averaged over an ensemble's members)."""
+        members = self._members(inputs, params, (epoch, training, seed, step), mode)
+        head = _runtime()._head
+        return np.mean([head(values, params, self._plan.head) for values in members], axis=0)  # type: ignore[no-any-return]
 
     def _dropout_probabilities(self, epoch: int) -> tuple[list[float], list[Any]]:
         return _backend_module("plan").dropout_probabilities(self._plan, epoch)  # type: ignore[no-any-return]

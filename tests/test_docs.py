@@ -27,7 +27,12 @@ from dreamlang import gates
 from dreamlang.errorcodes import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "docs" / "language.md", ROOT / "docs" / "stdlib.md", ROOT / "README.md"]
+DOCS = [
+    ROOT / "docs" / "language.md",
+    ROOT / "docs" / "stdlib.md",
+    ROOT / "docs" / "dropout.md",
+    ROOT / "README.md",
+]
 TAGS = ("dream", "dream-stmt", "dream-error", "dream-file")
 
 STMT_PRELUDE = """import "std/ansatz.dream"
@@ -164,3 +169,12 @@ def test_the_extractor() -> None:
     first = examples[0]
     assert sample.read_text("utf-8").splitlines()[first.line - 1].lstrip().startswith("```dream")
     assert extract(ROOT / "no-such-file.md") == []
+
+
+def test_dropout_guide_python_examples_run() -> None:
+    """The worked example of docs/dropout.md asserts its own numbers on all three targets."""
+    text = (ROOT / "docs" / "dropout.md").read_text("utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "docs/dropout.md", "exec"), {"__name__": "dropout_doc"})

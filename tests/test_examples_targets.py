@@ -23,7 +23,8 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.dream"))
 PYTHON_TARGETS = ("pennylane", "qiskit", "cirq")
 
 # Imports each generated module from its file and prints, per module, forward() in eval mode and
-# expectations() in training mode (dropout masks and samples from a fixed seed), as JSON.
+# expectations() in training mode (dropout masks and samples from a fixed seed; and exact-mode
+# dropout), as JSON.
 RUNNER = textwrap.dedent(
     """
     import importlib.util, json, sys
@@ -40,6 +41,8 @@ RUNNER = textwrap.dedent(
             "forward": module.forward(inputs, params).tolist(),
             "training": module.expectations(
                 inputs, params, epoch=3, training=True, seed=7).tolist(),
+            "exact": module.expectations(
+                inputs, params, epoch=3, training=True, mode="exact").tolist(),
             "circuit": type(module.build_circuit()).__name__,
         }
     assert not any(m == "dreamlang" or m.startswith("dreamlang.") for m in sys.modules)
@@ -91,7 +94,7 @@ def test_forward_agrees_across_targets(
     runs = results[example]
     reference = runs["qiskit"]
     for target in PYTHON_TARGETS:
-        for key in ("forward", "training"):
+        for key in ("forward", "training", "exact"):
             got = np.asarray(runs[target][key])
             want = np.asarray(reference[key])
             assert got.shape == want.shape

@@ -114,10 +114,16 @@ def test_dropout_mask_shares_coins_within_a_group() -> None:
     assert frozenset() in masks and frozenset({0, 1, 2}) in masks
 
 
-def test_dropout_layer_coin_drops_the_whole_layer() -> None:
+def test_dropout_layer_coin_selects_the_layer_then_gate_coins_drop() -> None:
     rows = ((0, "op0", "d0:layer0"), (1, "op1", "d0:layer0"))
-    mask = rt._dropout_mask(rows, [0.0, 0.0], [1.0, 1.0], (0, 0, 0))
-    assert mask == frozenset({0, 1})
+    assert rt._dropout_mask(rows, [1.0, 1.0], [1.0, 1.0], (0, 0, 0)) == frozenset({0, 1})
+    assert rt._dropout_mask(rows, [1.0, 1.0], [0.0, 0.0], (0, 0, 0)) == frozenset()
+    assert rt._dropout_mask(rows, [0.0, 0.0], [1.0, 1.0], (0, 0, 0)) == frozenset()
+    # p = p_layer * p_gate: over many seeds a gate is dropped about 0.5 * 0.4 of the time
+    rate = np.mean(
+        [0 in rt._dropout_mask(rows, [0.4] * 2, [0.5] * 2, (s, 0, 0)) for s in range(4000)]
+    )
+    assert abs(rate - 0.2) < 0.03
 
 
 def test_masks_are_keyed_by_seed_epoch_step_and_coin() -> None:

@@ -297,7 +297,8 @@ EDGES = (
     ("dropout rotations p = warmup(1.0, epochs=4)", 0, ()),
     ("dropout rotations p = warmup(1.0, epochs=4)", 4, tuple(range(6))),
     ("dropout rotations p = linear(1.0, 0.0, depth=1)", 0, (0, 1, 2)),
-    ("dropout rotations p = 0.0, p_layer = linear(0.0, 1.0, depth=1)", 5, (3, 4, 5)),
+    ("dropout rotations p = 1.0, p_layer = linear(0.0, 1.0, depth=1)", 5, (3, 4, 5)),
+    ("dropout rotations p = 0.0, p_layer = 1.0", 5, ()),
 )
 
 
