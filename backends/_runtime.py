@@ -307,8 +307,12 @@ def _kraus(name: str, values: tuple[float, ...]) -> list[np.ndarray]:
 
     depolarizing(p) applies X, Y and Z each with probability p/3 (PennyLane's and Cirq's
     convention); thermal_relaxation(t1, t2, time) is amplitude damping with
-    1 - exp(-time/t1) followed by the dephasing that brings coherences to exp(-time/t2).
+    1 - exp(-time/t1) followed by the dephasing that brings coherences to exp(-time/t2);
+    kraus(values) takes 8 values per operator, each entry (row-major) as real, imaginary part.
     """
+    if name == "kraus":
+        parts = np.asarray(values, dtype=np.float64).reshape(-1, 2, 2, 2)
+        return list(parts[..., 0] + 1j * parts[..., 1])
     eye = np.eye(2, dtype=complex)
     x = np.array([[0, 1], [1, 0]], dtype=complex)
     y = np.array([[0, -1j], [1j, 0]], dtype=complex)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._runtime import _kraus
 
-__all__ = ["CHANNELS", "GATES", "Native", "Param", "Step", "build", "render"]
+__all__ = ["CHANNELS", "GATES", "Native", "Param", "Params", "Step", "build", "render"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,12 @@ class Param:
     transform: str = ""
 
 
-Arg = Any  # Param | Native | float | str | tuple[Arg, ...]
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Every parameter of the operation, as one tuple (a channel with a variable count)."""
+
+
+Arg = Any  # Param | Params | Native | float | str | tuple[Arg, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +153,8 @@ CHANNELS: dict[str, Native] = {
         "cirq.KrausChannel",
         (Native("_kraus", ("thermal_relaxation", (Param(0), Param(1), Param(2)))),),
     ),
+    # 8 values per operator (real and imaginary part of each entry), as many as it has.
+    "kraus": Native("cirq.KrausChannel", (Native("_kraus", ("kraus", Params())),)),
 }
 
 
@@ -163,6 +170,8 @@ def render(native: Native, sources: Sequence[str], loose: Sequence[bool]) -> str
             if value.transform == "over_pi":
                 return f"{text} / np.pi"
             return f"1.0 - {text}" if value.transform == "one_minus" else text
+        if isinstance(value, Params):
+            return arg(tuple(Param(i) for i in range(len(sources))))
         if isinstance(value, Native):
             return render(value, sources, loose)
         if isinstance(value, tuple):
@@ -187,6 +196,8 @@ def build(native: Native, values: Sequence[Any]) -> Any:
             if value.transform == "over_pi":
                 return v / np.pi
             return 1.0 - v if value.transform == "one_minus" else v
+        if isinstance(value, Params):
+            return tuple(values)
         if isinstance(value, Native):
             return build(value, values)
         if isinstance(value, tuple):

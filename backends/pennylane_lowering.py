@@ -100,6 +100,7 @@ CHANNEL_OPS: dict[str, Native | None] = {
     "phase_damping": None,
     "generalized_amplitude_damping": None,
     "thermal_relaxation": None,
+    "kraus": None,  # the general channel: its own operators
 }
 
 assert set(GATE_OPS) == set(GATES), "every dreamlang gate needs a PennyLane lowering"

@@ -112,7 +112,7 @@ def make_plan(model: ir.Model) -> Plan:
         dropout=_dropout_rows(ops),
         noisy=any(p.is_channel for p in ops),
         output_size=_head_output(head, head_params, output_size),
-        ensemble=getattr(model, "ensemble", 1),
+        ensemble=model.ensemble,
     )
 
 

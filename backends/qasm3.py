@@ -287,9 +287,11 @@ def _noise_annotation(p: PlannedOp, epoch: int) -> str:
     spec = CHANNELS.get(p.op.name)
     if spec is None:
         unsupported(p.op, f"the qasm3 target has no channel named {p.op.name!r}")
-    values = " ".join(
-        f"{key}={_value(expr, epoch, p.op)}" for key, expr in zip(spec.params, p.op.params)
-    )
+    pairs = zip(spec.params, p.op.params)
+    values = " ".join(f"{key}={_value(expr, epoch, p.op)}" for key, expr in pairs)
+    if spec.variadic:  # kraus: its operator count, then all 8 * k numbers in IR order
+        numbers = ",".join(_value(expr, epoch, p.op) for expr in p.op.params)
+        values = f"k={len(p.op.params) // 8} ops={numbers}"
     mode = "training" if p.training_only else "always"
     return f"@dreamlang.noise op={p.index} channel={spec.name} {values} mode={mode}"
 

@@ -8,6 +8,7 @@ from dreamlang import gates, ir
 from dreamlang import syntax as s
 from dreamlang.context import Registration, UnrollState
 from dreamlang.diagnostics import Span
+from dreamlang.kraus import kraus_params
 from dreamlang.reporting import Abort, did_you_mean
 from dreamlang.schedules import evaluate, horizon, resolve_depth
 from dreamlang.values import Sym, Value, describe, is_number
@@ -94,9 +95,9 @@ def _noise(
             "wrong-arity",
             f"'{spec.name}' needs {', '.join(missing)}",
             stmt.span,
-            f"hint: e.g. noise {spec.name} " + ", ".join(f"{p} = 0.01" for p in spec.params),
+            f"hint: e.g. noise {spec.name} {_example(spec)}",
         )
-    values = [_probability_value(st, reg.values[p], stmt.span) for p in spec.params]
+    values = _channel_values(st, spec, reg)
     gate_names = _gate_filter(st, stmt.gates, stmt.span)
     tag = ir.NoiseTag(stmt.placement, stmt.mode or "always", reg.index)
     wires = set(reg.wires)
@@ -115,6 +116,23 @@ def _noise(
             ir.Operation(spec.name, (w,), params, tags, stmt.span) for w in wires_hit if w in wires
         ]
         inserts.setdefault(index, []).extend(channels)
+
+
+def _example(spec: gates.OpSpec) -> str:
+    if spec.variadic:
+        return "ops = K (a const [k, 2, 2] tensor)"
+    return ", ".join(f"{p} = 0.01" for p in spec.params)
+
+
+def _channel_values(st: UnrollState, spec: gates.OpSpec, reg: Registration) -> list[ir.Expr | Sym]:
+    """The values of a noise statement's channel; a kraus tensor becomes its 8 * k numbers."""
+    stmt = reg.stmt
+    assert isinstance(stmt, s.NoiseStmt)
+    if spec.variadic:
+        (name,) = spec.params
+        span = next(a.value.span for a in stmt.assigns if a.name == name)
+        return list(kraus_params(st.rep, reg.values[name], span))
+    return [_probability_value(st, reg.values[p], stmt.span) for p in spec.params]
 
 
 def _placements(
@@ -270,6 +288,8 @@ class _ProbabilityChecker:
 
     def channel(self, op: ir.Operation) -> None:
         spec = gates.CHANNELS[op.name]
+        if spec.variadic:
+            return  # kraus: checked when its operators were read (dreamlang.kraus)
         values = dict(zip(spec.params, op.params, strict=True))
         span = op.span
         try:

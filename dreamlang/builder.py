@@ -127,6 +127,9 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def qubits_stmt(self, meta: Any, c: list[Any]) -> s.Qubits:
         return s.Qubits(c[0], self._span(meta))
 
+    def ensemble_stmt(self, meta: Any, c: list[Any]) -> s.Ensemble:
+        return s.Ensemble(c[0], self._span(meta))
+
     def input_stmt(self, meta: Any, c: list[Any]) -> s.InputDecl:
         return s.InputDecl(str(c[0]), c[1], self._span(meta))
 

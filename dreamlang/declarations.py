@@ -13,7 +13,7 @@ from dreamlang.evaluate import Scope
 from dreamlang.reporting import Abort, did_you_mean
 from dreamlang.values import ArrayRef, Sym, Value, describe, is_number
 
-__all__ = ["ACTIVATIONS", "INITIALIZERS", "DeclarationsMixin", "Declared"]
+__all__ = ["ACTIVATIONS", "INITIALIZERS", "MAX_ENSEMBLE", "DeclarationsMixin", "Declared"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softmax", "identity")
 # name -> default arguments
@@ -24,12 +24,14 @@ INITIALIZERS: dict[str, tuple[float, ...]] = {
     "constant": (0.0,),
 }
 _DEFAULT_SHOTS = 1000
+MAX_ENSEMBLE = 4096  # members are simulated one by one at every evaluation
 
 
 @dataclass(frozen=True, slots=True)
 class Declared:
     inputs: tuple[ir.InputDecl, ...]
     params: tuple[ir.ParamDecl, ...]
+    ensemble: int = 1
 
 
 class DeclarationsMixin(BlocksMixin):
@@ -62,30 +64,60 @@ class DeclarationsMixin(BlocksMixin):
         """
         inputs: list[ir.InputDecl] = []
         params: list[ir.ParamDecl] = []
-        qubits_seen = False
+        seen: dict[type, s.Stmt] = {}  # the 'qubits' and 'ensemble' statements met so far
+        ensemble = 1
         for stmt in model.body:
             try:
+                if isinstance(stmt, s.Qubits | s.Ensemble):
+                    self._once(stmt, seen)
                 if isinstance(stmt, s.Qubits):
-                    if qubits_seen:
-                        raise self.st.rep.error(
-                            "duplicate-definition", "'qubits' is declared twice", stmt.span
-                        )
-                    qubits_seen = True
                     self.st.num_qubits = self._qubits(stmt, scope)
+                elif isinstance(stmt, s.Ensemble):
+                    ensemble = self._ensemble(stmt, scope)
                 elif isinstance(stmt, s.InputDecl | s.ParamDecl):
                     self._declare_tensor(stmt, scope, inputs, params)
                 elif isinstance(stmt, s.ConstStmt | s.LetStmt):
                     self.bind(stmt, scope)
             except Abort:
                 continue
-        if not qubits_seen:
+        if s.Qubits not in seen:
             self.st.rep.error(
                 "missing-qubits",
                 f"model '{model.name}' does not say how many qubits it has",
                 model.span,
                 "hint: add 'qubits N' to the model",
             )
-        return Declared(tuple(inputs), tuple(params))
+        return Declared(tuple(inputs), tuple(params), ensemble)
+
+    def _once(self, stmt: s.Qubits | s.Ensemble, seen: dict[type, s.Stmt]) -> None:
+        """A statement that a model may have only once: the second is reported, and skipped."""
+        first = seen.setdefault(type(stmt), stmt)
+        if first is not stmt:
+            keyword = "qubits" if isinstance(stmt, s.Qubits) else "ensemble"
+            where = f"note: first declared at line {first.span.line}" if first.span else ""
+            notes = (where,) if where else ()
+            raise self.st.rep.error(
+                "duplicate-definition", f"'{keyword}' is declared twice", stmt.span, *notes
+            )
+
+    def _ensemble(self, stmt: s.Ensemble, scope: Scope) -> int:
+        count = self.st.ev.integer(stmt.count, scope, "the ensemble size")
+        if count < 1:
+            raise self.st.rep.error(
+                "invalid-value",
+                f"an ensemble needs at least 1 member, not {count}",
+                stmt.count.span,
+                "hint: 'ensemble K' averages K dropout masks; K = 1 is a single model",
+            )
+        if count > MAX_ENSEMBLE:
+            raise self.st.rep.error(
+                "invalid-value",
+                f"an ensemble of {count} members is more than the {MAX_ENSEMBLE} allowed",
+                stmt.count.span,
+                "hint: each member is one circuit per evaluation; exact-mode dropout "
+                "(mode='exact') is the K -> infinity limit",
+            )
+        return count
 
     def _qubits(self, stmt: s.Qubits, scope: Scope) -> int:
         count = self.st.ev.integer(stmt.count, scope, "the qubit count")

@@ -17,7 +17,7 @@ from dreamlang.values import RangeValue
 
 __all__ = ["Unroller"]
 
-_MODEL_ONLY = (s.Qubits, s.InputDecl, s.ParamDecl, s.Measure, s.Head)
+_MODEL_ONLY = (s.Qubits, s.Ensemble, s.InputDecl, s.ParamDecl, s.Measure, s.Head)
 _DECLARED = (s.ConstStmt, s.LetStmt)  # at the top level of a model, bound by declare()
 _TOPOLOGY_OK = (s.Pair, s.For, s.Repeat, s.If, s.LetStmt, s.ConstStmt, s.Require)
 
@@ -62,6 +62,7 @@ class Unroller(DeclarationsMixin):
             head,
             len(self.st.layers),
             model.span,
+            decls.ensemble,
         )
 
     # ---- bodies ----
@@ -232,6 +233,7 @@ def _nested(ctx: Ctx) -> str:
 def _keyword(stmt: s.Stmt) -> str:
     names = {
         s.Qubits: "qubits",
+        s.Ensemble: "ensemble",
         s.InputDecl: "input",
         s.ParamDecl: "param",
         s.Measure: "measure",

@@ -267,6 +267,8 @@ def simple_stmt_text(stmt: s.Stmt) -> str:
         return f"{keyword} {stmt.name} = {format_expr(stmt.value)}"
     if isinstance(stmt, s.Qubits):
         return f"qubits {format_expr(stmt.count)}"
+    if isinstance(stmt, s.Ensemble):
+        return f"ensemble {format_expr(stmt.count)}"
     if isinstance(stmt, s.InputDecl):
         return f"input {stmt.name}{_shape(stmt.shape)}"
     if isinstance(stmt, s.Pair):

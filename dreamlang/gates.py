@@ -14,6 +14,9 @@ class OpSpec:
     params: tuple[str, ...]
     kind: str = "gate"  # gate | channel
     probabilities: tuple[str, ...] = ()  # channel parameters that must lie in [0, 1]
+    # A channel whose one value is a constant tensor that becomes a variable number of IR
+    # values (kraus: 8 per operator); its parameters are not checked one by one.
+    variadic: bool = False
 
     @property
     def is_rotation(self) -> bool:
@@ -57,6 +60,9 @@ def _channels() -> dict[str, OpSpec]:
         channel("phase_damping", ("gamma",), ("gamma",)),
         channel("generalized_amplitude_damping", ("gamma", "p"), ("gamma", "p")),
         channel("thermal_relaxation", ("t1", "t2", "time"), ()),
+        # The general channel: operators given as a [k, 2, 2] (real) or [k, 2, 2, 2] (real,
+        # imaginary) tensor; in the IR 8 * k numbers, each entry's real then imaginary part.
+        OpSpec("kraus", 1, ("ops",), "channel", (), variadic=True),
     ]
     return {spec.name: spec for spec in specs}
 

@@ -243,6 +243,7 @@ class Model:
     head: tuple[HeadLayer, ...]
     num_layers: int = 0
     span: Span | None = _span()
+    ensemble: int = 1  # 'ensemble K': K fixed dropout masks whose predictions are averaged
 
     def input(self, name: str) -> InputDecl:
         return next(d for d in self.inputs if d.name == name)

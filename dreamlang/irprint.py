@@ -35,6 +35,8 @@ def _header(model: ir.Model) -> list[str]:
         f"  qubits {model.num_qubits}",
         f"  layers {model.num_layers}",
     ]
+    if model.ensemble != 1:
+        lines.append(f"  ensemble {model.ensemble}")
     lines.extend(f"  input {d.name}{_shape(d.shape)}" for d in model.inputs)
     for p in model.params:
         init = _call(p.init.kind, p.init.args)

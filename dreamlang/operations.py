@@ -8,6 +8,7 @@ from dreamlang import gates, ir
 from dreamlang import syntax as s
 from dreamlang.context import Ctx, UnrollState
 from dreamlang.diagnostics import Span
+from dreamlang.kraus import kraus_params
 from dreamlang.reporting import Abort, did_you_mean
 from dreamlang.schedules import resolve_depth
 from dreamlang.stdlib_index import import_hint
@@ -132,6 +133,9 @@ class OperationsMixin:
     def apply_spec(
         self, spec: gates.OpSpec, stmt: s.CallStmt, groups: list[tuple[int, ...]], ctx: Ctx
     ) -> None:
+        if spec.variadic:
+            self._apply_variadic(spec, stmt, groups, ctx)
+            return
         values = self._bind_params(spec, stmt, ctx)
         self.count_work(len(groups), stmt.span)
         tags = (
@@ -148,12 +152,25 @@ class OperationsMixin:
             params = tuple(self._param_at(v, i, len(groups), stmt.span, ctx) for v in values)
             ops.append(ir.Operation(spec.name, group, params, tags, stmt.span))
 
-    def _bind_params(self, spec: gates.OpSpec, stmt: s.CallStmt, ctx: Ctx) -> list[Value]:
+    def _apply_variadic(
+        self, spec: gates.OpSpec, stmt: s.CallStmt, groups: list[tuple[int, ...]], ctx: Ctx
+    ) -> None:
+        """A kraus channel: its one constant tensor becomes the same numbers on every wire."""
+        (expr,) = self._planned(spec, stmt)
+        params = kraus_params(self.st.rep, self.st.ev.eval(expr, ctx.scope), expr.span)
+        self.count_work(len(groups), stmt.span)
+        tags = ir.Tags(ctx.layer, ctx.origin, ctx.template, "channel")
+        self.st.ops.extend(ir.Operation(spec.name, g, params, tags, stmt.span) for g in groups)
+
+    def _planned(self, spec: gates.OpSpec, stmt: s.CallStmt) -> list[s.Expr]:
         plan = self.st.plans.get((id(stmt), spec.name))
         if plan is None:
             plan = self._plan_params(spec, stmt)
             self.st.plans[(id(stmt), spec.name)] = plan
-        return [self._param_value(spec, e, ctx) for e in plan]
+        return plan
+
+    def _bind_params(self, spec: gates.OpSpec, stmt: s.CallStmt, ctx: Ctx) -> list[Value]:
+        return [self._param_value(spec, e, ctx) for e in self._planned(spec, stmt)]
 
     def _plan_params(self, spec: gates.OpSpec, stmt: s.CallStmt) -> list[s.Expr]:
         """Match a call's arguments to the gate's parameters; cached per statement, as it is syntax."""

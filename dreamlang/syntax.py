@@ -23,6 +23,7 @@ __all__ = [
     "Dense",
     "DropoutStmt",
     "Encode",
+    "Ensemble",
     "Entangle",
     "Expr",
     "ExprNode",
@@ -264,6 +265,14 @@ class Qubits:
 
 
 @dataclass(frozen=True, slots=True)
+class Ensemble:
+    """``ensemble K``: K dropout masks with shared weights whose predictions are averaged."""
+
+    count: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class InputDecl:
     name: str
     shape: tuple[Expr, ...] | None
@@ -433,6 +442,7 @@ Stmt = (
     | TopologyDef
     | ModelDef
     | Qubits
+    | Ensemble
     | InputDecl
     | ParamDecl
     | CallStmt

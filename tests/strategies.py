@@ -156,6 +156,7 @@ _HEAD_ITEMS = st.one_of(
 )
 _SIMPLE: st.SearchStrategy[s.Stmt] = st.one_of(
     st.builds(s.Qubits, _EXPR),
+    st.builds(s.Ensemble, _EXPR),
     st.builds(s.InputDecl, _NAMES, _SHAPE),
     st.builds(s.ParamDecl, _NAMES, _SHAPE, _opt(st.builds(s.Call, _NAMES.map(s.Name), _args(2)))),
     st.builds(s.ConstStmt, _NAMES, _EXPR),
@@ -397,6 +398,8 @@ class _Renderer:
             return kw + w() + k.name + self.opt() + "=" + self.opt() + self.expr(k.value)
         if isinstance(k, s.Qubits):
             return "qubits" + w() + self.expr(k.count)
+        if isinstance(k, s.Ensemble):
+            return "ensemble" + w() + self.expr(k.count)
         if isinstance(k, s.InputDecl):
             return "input" + w() + k.name + self.shape(k.shape)
         if isinstance(k, s.Pair):
