@@ -158,7 +158,7 @@ def test_independent_masks_have_product_probabilities() -> None:
 def test_exact_mode_matches_the_oracle_for_any_probabilities(
     p: float, p_layer: float, group: str, seed: int
 ) -> None:
-    dropout = f"dropout all p = {p!r}, p_layer = {p_layer!r}{group}"
+    dropout = f"dropout rotations p = {p!r}, p_layer = {p_layer!r}{group}"
     model = dreamlang.compile(MODEL.replace("DROPOUT", dropout), target="cirq")
     params = model.init_params(seed)
     exact = model.state(INPUTS, params, training=True, mode="exact")
