@@ -20,6 +20,7 @@ __all__ = [
     "compile",
     "format_source",
     "load",
+    "optimize",
     "parse",
 ]
 
@@ -34,6 +35,10 @@ def __getattr__(name: str) -> Any:
         from dreamlang import compiled
 
         return compiled.compile
+    if name == "optimize":
+        from dreamlang import optimizer
+
+        return optimizer.optimize
     if name == "format_source":
         from dreamlang import formatter
 

@@ -137,7 +137,32 @@ def _stats_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
+def optimize_option(sub: argparse.ArgumentParser, default: int | None) -> None:
+    """-O0, -O1, -O2: the optimizer pipeline (docs/optimizer.md)."""
+    shown = "" if default is None else f" (default {default})"
+    sub.add_argument(
+        "-O",
+        dest="optimize",
+        type=int,
+        choices=(0, 1, 2),
+        default=default,
+        metavar="N",
+        help=f"optimizer pipeline: -O0 none, -O1 cheap exact rules, -O2 all rules{shown}",
+    )
+
+
+def _ir_options(sub: argparse.ArgumentParser) -> None:
+    optimize_option(sub, None)
+    sub.add_argument(
+        "--passes",
+        action="store_true",
+        help="before the listing, show what each optimizer rule removed or changed "
+        "(at -O1 unless -O is given)",
+    )
+
+
 def _compile_options(sub: argparse.ArgumentParser) -> None:
+    optimize_option(sub, 1)
     sub.add_argument(
         "--target",
         "-t",
@@ -196,7 +221,7 @@ def _no_options(sub: argparse.ArgumentParser) -> None:
 _SUBCOMMANDS = (
     ("check", "parse and check a file; report errors and warnings", _no_options),
     ("fmt", "print the file in canonical format (or --check / --write it)", _fmt_options),
-    ("ir", "print the unrolled operations of the model, one per line", _no_options),
+    ("ir", "print the unrolled operations of the model, one per line", _ir_options),
     ("stats", "print the model's size: qubits, gate counts, depth, parameters", _stats_options),
     ("compile", "compile the model for a target framework", _compile_options),
     ("run", "compile in memory and print forward() of the model as JSON", run_options),

@@ -21,6 +21,7 @@ from dreamlang.limits import Limits
 
 if TYPE_CHECKING:
     from backends import Backend
+    from dreamlang.optimizer import PassStat
 
 __all__ = ["COMMANDS", "CLIError", "atomic_write", "import_backends"]
 
@@ -192,10 +193,30 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def cmd_ir(args: argparse.Namespace) -> int:
+    from dreamlang.optimizer import optimize
+
     program = load_program(args)
     require_model(program, "ir")
+    level = args.optimize if args.optimize is not None else (1 if args.passes else 0)
+    stats: list[PassStat] = []
+    program = optimize(program, level, stats=stats)
+    if args.passes:
+        write_output(_pass_table(stats, level))
     write_output(irprint.dump(program))
     return 0
+
+
+def _pass_table(stats: Sequence[PassStat], level: int) -> str:
+    """One line per rule and round: operations before and after, and how many changed."""
+    lines = [f"optimizer -O{level}: {len(stats)} rule runs"]
+    width = max((len(s.rule) for s in stats), default=4)
+    for s in stats:
+        removed = s.ops_before - s.ops_after
+        lines.append(
+            f"  round {s.round}  {s.rule.ljust(width)}  {s.ops_before} -> {s.ops_after} ops"
+            f"  ({removed} removed, {s.changed} new or changed)"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -224,6 +245,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
     program = load_program(args)
     if backend.capabilities.needs_model:
         require_model(program, f"compile --target {args.target}")
+    if args.optimize:
+        from dreamlang.optimizer import optimize
+
+        program = optimize(program, args.optimize)
     text = _emit(backend, program, args)
     if out is None:
         write_output(text)

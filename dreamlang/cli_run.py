@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         from dreamlang.compiled import compile as compile_model
 
-        model = compile_model(program, args.target)
+        model = compile_model(program, args.target, optimize=args.optimize)
     except registry.BackendUnavailable as exc:
         raise CLIError(str(exc)) from None
     except ValueError as exc:  # a text-only target
@@ -86,7 +86,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def run_options(sub: argparse.ArgumentParser) -> None:
+    from dreamlang.cli import optimize_option
+
     sub.add_argument("--target", "-t", required=True, metavar="T", help="pennylane, qiskit or cirq")
+    optimize_option(sub, 1)
     sub.add_argument(
         "--inputs", metavar="JSON", help='the inputs: a JSON object {"x": [...]} or a .json file'
     )

@@ -192,11 +192,13 @@ def compile(
     target: str = "qiskit",
     *,
     limits: Limits | None = None,
+    optimize: int = 1,
 ) -> CompiledModel:
     """Compile .dream source text, a path to a .dream file, or a checked Program, in memory.
 
     A string that names an existing file (or ends in ``.dream``) is read as a path; any other
-    string is source text. Raises DreamError for mistakes in the program and
+    string is source text. ``optimize`` is the optimizer pipeline (0, 1 or 2, like ``dreamc
+    -O``; docs/optimizer.md). Raises DreamError for mistakes in the program and
     BackendUnavailable when the target's library is not installed.
     """
     from dreamlang import api
@@ -208,6 +210,10 @@ def compile(
         program = api.load(source_or_path, limits=limits)
     else:
         program = api.parse(source_or_path, limits=limits)
+    if optimize:
+        from dreamlang.optimizer import optimize as run_pipeline
+
+        program = run_pipeline(program, optimize)
     registry = import_backends()
     backend = registry.get_backend(target)
     build = getattr(backend, "runner", None)

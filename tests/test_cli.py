@@ -240,7 +240,9 @@ def test_compile_ir_to_stdout_and_file(run: Run, files: Path) -> None:
     assert code == 0
     from dreamlang.backends.ir import loads
 
-    assert loads(out) == dreamlang.load(files / "tiny.dream")
+    assert loads(out) == dreamlang.optimize(dreamlang.load(files / "tiny.dream"))  # -O1
+    code, raw, _ = run("compile", "tiny.dream", "--target", "ir", "-O0")
+    assert code == 0 and loads(raw) == dreamlang.load(files / "tiny.dream")
     assert run("compile", "tiny.dream", "-t", "ir", "-o", "out.json") == (0, "", "")
     assert (files / "out.json").read_text() == out  # byte-identical, however it is written
     assert run("compile", "tiny.dream", "-t", "ir", "-o", "out.json") == (0, "", "")

@@ -1,0 +1,112 @@
+"""Helpers shared by the optimizer rules: op lists, tags that may merge, wire-local scans."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from dreamlang import ir
+from dreamlang.arith import fold_binary, fold_call
+
+__all__ = [
+    "Context",
+    "constant",
+    "is_channel",
+    "is_droppable",
+    "may_merge",
+    "ops_of",
+    "previous_on_wires",
+    "with_ops",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Context:
+    """What a rule may be told besides the program (room for targets, measured wires, ...)."""
+
+    tolerance: float = 1e-12  # how close to a multiple of 2*pi a numeric angle counts as one
+    # Keep the circuit's global phase exactly (-O1), so that compiled circuits keep dreamlang's
+    # exact matrices; -O2 may drop a global phase (rx(2*pi) = -I goes, runs fuse to u3).
+    exact_phase: bool = True
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def ops_of(program: ir.Program) -> tuple[ir.Operation, ...]:
+    return () if program.model is None else program.model.ops
+
+
+def with_ops(program: ir.Program, ops: Sequence[ir.Operation]) -> ir.Program:
+    """The program with its model's operations replaced (the same object when unchanged)."""
+    model = program.model
+    if model is None or tuple(ops) == model.ops:
+        return program
+    return dataclasses.replace(program, model=dataclasses.replace(model, ops=tuple(ops)))
+
+
+def is_channel(op: ir.Operation) -> bool:
+    return op.tags.role == "channel" or op.tags.noise is not None
+
+
+def is_droppable(op: ir.Operation) -> bool:
+    return op.tags.dropout is not None and not is_channel(op)
+
+
+def may_merge(a: ir.Operation, b: ir.Operation) -> bool:
+    """Whether two gates may become one (or cancel) without changing dropout's meaning.
+
+    Both never dropped; or both dropped by the same coin with the same probabilities: the same
+    dropout tag with a named or correlated group, in the same layer (a layer coin is per layer).
+    Independent coins never merge: one coin cannot stand for two.
+    """
+    if is_channel(a) or is_channel(b):
+        return False
+    tag_a, tag_b = a.tags.dropout, b.tags.dropout
+    if tag_a is None or tag_b is None:
+        return tag_a is None and tag_b is None
+    return tag_a == tag_b and tag_a.group is not None and a.tags.layer == b.tags.layer
+
+
+def constant(expr: ir.Expr) -> float | None:
+    """The value of an expression without symbols or schedules (None otherwise, or when it is
+    not a finite real number), computed with the front end's checked arithmetic."""
+    if isinstance(expr, ir.Num):
+        return expr.value
+    if any(isinstance(n, ir.InputRef | ir.ParamRef | ir.Schedule) for n in ir.walk(expr)):
+        return None
+    try:
+        return float(_value(expr))
+    except ValueError:
+        return None
+
+
+def _value(expr: ir.Expr) -> float:
+    if isinstance(expr, ir.Num):
+        return expr.value
+    if isinstance(expr, ir.Neg):
+        return -_value(expr.operand)
+    if isinstance(expr, ir.Call):
+        value, code, _ = fold_call(expr.func, _value(expr.arg))
+    else:
+        assert isinstance(expr, ir.Binary), expr
+        value, code, _ = fold_binary(expr.op, _value(expr.left), _value(expr.right))
+    if code:
+        raise ValueError(code)
+    return float(value)
+
+
+def previous_on_wires(
+    ops: Sequence[ir.Operation | None], index: int, passes: Callable[[ir.Operation], bool]
+) -> int | None:
+    """The nearest earlier op that shares a wire with ``ops[index]``, skipping removed ops
+    (None) and ops that ``passes`` (for instance: commute with it); None when there is none
+    or when an op that does not pass comes first."""
+    wires = set(ops[index].wires)  # type: ignore[union-attr]
+    for j in range(index - 1, -1, -1):
+        other = ops[j]
+        if other is None or not wires & set(other.wires):
+            continue
+        if passes(other):
+            continue
+        return j
+    return None
