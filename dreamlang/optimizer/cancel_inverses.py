@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dreamlang import ir
 
-from .common import Context, constant, is_channel, may_merge, ops_of, previous_on_wires, with_ops
+from .common import Context, WireIndex, constant, is_channel, may_merge, ops_of, with_ops
 from .commutation import commutes, wire_key
 
 __all__ = ["inverse_pair", "rule"]
@@ -42,7 +42,9 @@ def inverse_pair(a: ir.Operation, b: ir.Operation, tolerance: float = 1e-12) -> 
     return False
 
 
-def _partner(ops: list[ir.Operation | None], index: int, tolerance: float) -> int | None:
+def _partner(
+    ops: list[ir.Operation | None], wires: WireIndex, index: int, tolerance: float
+) -> int | None:
     """The earlier op that ``ops[index]`` cancels with after moving left across the gates it
     commutes with, or None."""
     op = ops[index]
@@ -54,7 +56,7 @@ def _partner(ops: list[ir.Operation | None], index: int, tolerance: float) -> in
     def passes(other: ir.Operation) -> bool:
         return commutes(other, op) and not is_partner(other)
 
-    j = previous_on_wires(ops, index, passes)
+    j = wires.previous(index, passes)
     earlier = None if j is None else ops[j]
     return j if earlier is not None and is_partner(earlier) else None
 
@@ -75,10 +77,11 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     """
     tolerance = (context or Context()).tolerance
     ops: list[ir.Operation | None] = list(ops_of(program))
+    wires = WireIndex(ops)
     for index in range(len(ops)):
         if ops[index] is None:
             continue
-        j = _partner(ops, index, tolerance)
+        j = _partner(ops, wires, index, tolerance)
         if j is not None:
             ops[j] = ops[index] = None
     return with_ops(program, [op for op in ops if op is not None])

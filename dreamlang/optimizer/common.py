@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
-from collections.abc import Callable, Sequence
+import heapq
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from dreamlang import ir
@@ -11,12 +13,12 @@ from dreamlang.arith import fold_binary, fold_call
 
 __all__ = [
     "Context",
+    "WireIndex",
     "constant",
     "is_channel",
     "is_droppable",
     "may_merge",
     "ops_of",
-    "previous_on_wires",
     "with_ops",
 ]
 
@@ -95,18 +97,40 @@ def _value(expr: ir.Expr) -> float:
     return float(value)
 
 
-def previous_on_wires(
-    ops: Sequence[ir.Operation | None], index: int, passes: Callable[[ir.Operation], bool]
-) -> int | None:
-    """The nearest earlier op that shares a wire with ``ops[index]``, skipping removed ops
-    (None) and ops that ``passes`` (for instance: commute with it); None when there is none
-    or when an op that does not pass comes first."""
-    wires = set(ops[index].wires)  # type: ignore[union-attr]
-    for j in range(index - 1, -1, -1):
-        other = ops[j]
-        if other is None or not wires & set(other.wires):
-            continue
-        if passes(other):
-            continue
-        return j
-    return None
+class WireIndex:
+    """The positions of the operations on each wire, so that a scan back from an operation
+    visits only the operations on its own wires (not every operation in between).
+
+    Entries of ``ops`` may later be set to None (removed) or replaced by an operation on the
+    same wires; the index stays valid.
+    """
+
+    def __init__(self, ops: Sequence[ir.Operation | None]):
+        self.ops = ops
+        self.by_wire: dict[int, list[int]] = {}
+        for position, op in enumerate(ops):
+            for wire in () if op is None else op.wires:
+                self.by_wire.setdefault(wire, []).append(position)
+
+    def previous(self, index: int, passes: Callable[[ir.Operation], bool]) -> int | None:
+        """The nearest earlier op that shares a wire with ``ops[index]``, skipping removed ops
+        and ops that ``passes`` (for instance: commute with it); None when there is none or
+        when an op that does not pass comes first."""
+        op = self.ops[index]
+        assert op is not None
+        wires = set(op.wires)
+        scans = [self._before(w, index) for w in wires]
+        last = None
+        for j in scans[0] if len(scans) == 1 else heapq.merge(*scans, reverse=True):
+            other = self.ops[j]
+            if j == last or other is None:
+                continue
+            last = j
+            if not passes(other):
+                return j
+        return None
+
+    def _before(self, wire: int, index: int) -> Iterator[int]:
+        positions = self.by_wire[wire]
+        for k in range(bisect.bisect_left(positions, index) - 1, -1, -1):
+            yield positions[k]

@@ -6,7 +6,7 @@ import dataclasses
 
 from dreamlang import ir
 
-from .common import Context, is_channel, may_merge, ops_of, previous_on_wires, with_ops
+from .common import Context, WireIndex, is_channel, may_merge, ops_of, with_ops
 from .commutation import commutes, wire_key
 
 __all__ = ["mergeable", "rule"]
@@ -36,7 +36,7 @@ def _sum(a: ir.Expr, b: ir.Expr) -> ir.Expr:
     return ir.Binary("+", a, b)
 
 
-def _partner(ops: list[ir.Operation | None], index: int) -> int | None:
+def _partner(ops: list[ir.Operation | None], wires: WireIndex, index: int) -> int | None:
     """The earlier rotation that ``ops[index]`` merges into after moving left across the gates
     it commutes with, or None."""
     op = ops[index]
@@ -45,7 +45,7 @@ def _partner(ops: list[ir.Operation | None], index: int) -> int | None:
     def passes(other: ir.Operation) -> bool:
         return commutes(other, op) and not mergeable(other, op)
 
-    j = previous_on_wires(ops, index, passes)
+    j = wires.previous(index, passes)
     earlier = None if j is None else ops[j]
     return j if earlier is not None and mergeable(earlier, op) else None
 
@@ -68,10 +68,11 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     """
     del context  # merging is exact and structural: no tolerance is needed
     ops: list[ir.Operation | None] = list(ops_of(program))
+    wires = WireIndex(ops)
     for index, op in enumerate(ops):
         if op is None or op.name not in ROTATIONS or is_channel(op):
             continue
-        j = _partner(ops, index)
+        j = _partner(ops, wires, index)
         earlier = None if j is None else ops[j]
         if j is not None and earlier is not None:
             angle = _sum(earlier.params[0], op.params[0])
