@@ -270,6 +270,15 @@ class _Builder(Transformer_NonRecursive[Token, Any]):
     def head_stmt(self, meta: Any, c: list[Any]) -> s.Head:
         return s.Head(tuple(c), self._span(meta))
 
+    def train_stmt(self, meta: Any, c: list[Any]) -> s.Train:
+        return s.Train(tuple(c), self._span(meta))
+
+    def train_setting(self, meta: Any, c: list[Any]) -> s.TrainSetting:
+        value = c[1]
+        if isinstance(value, Token):  # only a STRING reaches here as a raw token
+            value = _string_value(self.source, value)
+        return s.TrainSetting(str(c[0]), value, self._span(meta))
+
     def dense(self, meta: Any, c: list[Any]) -> s.Dense:
         return s.Dense(c[0], self._span(meta))
 

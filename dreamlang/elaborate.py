@@ -13,11 +13,12 @@ from dreamlang.declarations import DeclarationsMixin
 from dreamlang.estimate import estimate_body
 from dreamlang.reporting import Abort, AbortBlock
 from dreamlang.requirements import check_requirement
+from dreamlang.train_settings import train_spec
 from dreamlang.values import RangeValue
 
 __all__ = ["Unroller"]
 
-_MODEL_ONLY = (s.Qubits, s.Ensemble, s.InputDecl, s.ParamDecl, s.Measure, s.Head)
+_MODEL_ONLY = (s.Qubits, s.Ensemble, s.InputDecl, s.ParamDecl, s.Measure, s.Head, s.Train)
 _DECLARED = (s.ConstStmt, s.LetStmt)  # at the top level of a model, bound by declare()
 _TOPOLOGY_OK = (s.Pair, s.For, s.Repeat, s.If, s.LetStmt, s.ConstStmt, s.Require)
 
@@ -51,6 +52,7 @@ class Unroller(DeclarationsMixin):
         ctx = Ctx(scope, wires, "model").enter()
         self.exec_body(model.body, ctx)
         measurements, head = self.outputs(model, ctx)
+        train = train_spec(model, self.st.ev, self.st.rep, ctx.scope)
         ops = apply_annotations(self.st)
         return ir.Model(
             model.name,
@@ -63,6 +65,7 @@ class Unroller(DeclarationsMixin):
             len(self.st.layers),
             model.span,
             decls.ensemble,
+            train,
         )
 
     # ---- bodies ----
@@ -238,6 +241,7 @@ def _keyword(stmt: s.Stmt) -> str:
         s.ParamDecl: "param",
         s.Measure: "measure",
         s.Head: "head",
+        s.Train: "train",
         s.CallStmt: "gate",
         s.Encode: "encode",
         s.Entangle: "entangle",

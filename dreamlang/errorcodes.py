@@ -20,6 +20,12 @@ CODES: dict[str, str] = {
     "unknown-option": "a keyword argument or option that the construct does not take",
     "unknown-pauli": "a Pauli word factor that is not X, Y, Z or I with a wire",
     "duplicate-definition": "a name defined twice in one scope",
+    # training settings
+    "unknown-setting": "a 'train' section setting that does not exist",
+    "unknown-optimizer": "a 'train' optimizer other than adam, rmsprop or sgd",
+    "unknown-loss": "a 'train' loss other than cross_entropy, mse or hinge",
+    "unknown-scaling": "a 'train' feature scaling other than none, standard or minmax(lo, hi)",
+    "duplicate-setting": "a 'train' setting written twice in one section",
     # arity and types
     "wrong-arity": "a gate or channel given the wrong number of angles or values",
     "wrong-argument-count": "a block, topology or function given the wrong number of arguments",

@@ -16,6 +16,7 @@ __all__ = [
     "int_text",
     "precedence",
     "simple_stmt_text",
+    "train_setting_text",
 ]
 
 # Binding strength, loosest first, as in grammar/dream.lark.
@@ -258,6 +259,12 @@ def head_item_text(item: s.Dense | s.Activation) -> str:
     return f"dense {format_expr(item.units)}" if isinstance(item, s.Dense) else item.name
 
 
+def train_setting_text(setting: s.TrainSetting) -> str:
+    value = setting.value
+    text = format_string(value) if isinstance(value, str) else format_expr(value)
+    return f"{setting.name} {text}"
+
+
 def simple_stmt_text(stmt: s.Stmt) -> str:
     """The one line of a statement that has no body (``head`` is printed on one line)."""
     if isinstance(stmt, s.Import):
@@ -279,6 +286,9 @@ def simple_stmt_text(stmt: s.Stmt) -> str:
     if isinstance(stmt, s.Head):
         items = "; ".join(head_item_text(item) for item in stmt.items)
         return f"head {{ {items} }}" if items else "head {}"
+    if isinstance(stmt, s.Train):
+        settings = "; ".join(train_setting_text(setting) for setting in stmt.settings)
+        return f"train {{ {settings} }}" if settings else "train {}"
     return _operation_text(stmt)
 
 

@@ -9,7 +9,12 @@ from dataclasses import dataclass
 
 from dreamlang import syntax as s
 from dreamlang.diagnostics import Source
-from dreamlang.format_exprs import format_expr, head_item_text, simple_stmt_text
+from dreamlang.format_exprs import (
+    format_expr,
+    head_item_text,
+    simple_stmt_text,
+    train_setting_text,
+)
 from dreamlang.limits import Limits
 from dreamlang.parser import parse_module
 
@@ -42,7 +47,7 @@ def format_module(module: s.Module) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Line:
-    """A statement printed on one line (or a ``head``, which may open into several)."""
+    """A statement printed on one line (or a ``head`` or ``train``, which open into several)."""
 
     node: s.Stmt
     depth: int
@@ -74,14 +79,15 @@ class _Close:
 
 _Event = _Line | _Open | _EndBody | _Close
 _Task = _Event | tuple[Sequence[s.Stmt], int]
+_Item = s.Stmt | s.Dense | s.Activation | s.TrainSetting  # anything printed on its own line
 
 
-def _start(node: s.Stmt | s.Dense | s.Activation) -> Pos:
+def _start(node: _Item) -> Pos:
     span = node.span
     return _NOWHERE if span is None else (span.line, span.column)
 
 
-def _end(node: s.Stmt | s.Dense | s.Activation) -> Pos:
+def _end(node: _Item) -> Pos:
     span = node.span
     return _NOWHERE if span is None else (span.end_line, span.end_column)
 
@@ -180,8 +186,8 @@ class _Writer:
 
     def handle(self, event: _Event) -> None:
         if isinstance(event, _Line):
-            if isinstance(event.node, s.Head):
-                self.head(event.node, event.depth, event.boundary)
+            if isinstance(event.node, s.Head | s.Train):
+                self.section(event.node, event.depth, event.boundary)
             else:
                 self.line(event.node, simple_stmt_text(event.node), event.depth, event.boundary)
         elif isinstance(event, _Open):
@@ -233,9 +239,7 @@ class _Writer:
         self.flush_comments(start, depth, None)
         self.flush_comments(end, depth, start[0])
 
-    def line(
-        self, node: s.Stmt | s.Dense | s.Activation, text: str, depth: int, boundary: Pos | None
-    ) -> None:
+    def line(self, node: _Item, text: str, depth: int, boundary: Pos | None) -> None:
         start, end = _start(node), _end(node)
         self.lead_in(start, end, depth)
         self.element(text + self.trailing(end, boundary), start[0], end[0], depth)
@@ -266,19 +270,29 @@ class _Writer:
         self.lines.append(INDENT * depth + "}" + self.trailing(close, boundary))
         self.prev = close[0] if close != _NOWHERE else None
 
-    def head(self, node: s.Head, depth: int, boundary: Pos | None) -> None:
+    def section(self, node: s.Head | s.Train, depth: int, boundary: Pos | None) -> None:
+        """A ``head`` on one line when it fits; a ``train`` one setting per line unless empty."""
         text = simple_stmt_text(node)
+        items: tuple[s.Dense | s.Activation | s.TrainSetting, ...]
+        items = node.items if isinstance(node, s.Head) else node.settings
         brace, close = self.braces[0] if self.braces else (_start(node), _end(node))
         self.lead_in(_start(node), brace, depth)
         inside = bool(self.comments) and self.comments[0][0] < close
-        if not inside and len(INDENT * depth + text) <= MAX_WIDTH:
+        one_line = isinstance(node, s.Head) or not items
+        if one_line and not inside and len(INDENT * depth + text) <= MAX_WIDTH:
             self.next_braces(node)
             self.element(text + self.trailing(close, boundary), _start(node)[0], close[0], depth)
             return
-        first = _start(node.items[0]) if node.items else None
-        self.open(_Open(node, "head", depth, 0, first))
-        for i, item in enumerate(node.items):
-            after = _start(node.items[i + 1]) if i + 1 < len(node.items) else None
-            self.line(item, head_item_text(item), depth + 1, after)
+        first = _start(items[0]) if items else None
+        keyword = "head" if isinstance(node, s.Head) else "train"
+        self.open(_Open(node, keyword, depth, 0, first))
+        for i, item in enumerate(items):
+            after = _start(items[i + 1]) if i + 1 < len(items) else None
+            item_text = (
+                train_setting_text(item)
+                if isinstance(item, s.TrainSetting)
+                else head_item_text(item)
+            )
+            self.line(item, item_text, depth + 1, after)
         self.flush_comments(self.closes[-1], depth + 1, None)
         self.close(node, depth, boundary)

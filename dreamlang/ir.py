@@ -31,6 +31,7 @@ __all__ = [
     "Program",
     "Schedule",
     "Tags",
+    "TrainSpec",
     "free_symbols",
     "walk",
 ]
@@ -233,6 +234,29 @@ HeadLayer = Dense | Activation
 
 
 @dataclass(frozen=True, slots=True)
+class TrainSpec:
+    """A model's ``train`` section, checked and with defaults filled in, for an external trainer.
+
+    ``settings`` names the fields the source wrote (in field order; ``batch`` is ``batch_size``),
+    so a tool can tell a declared value from a default. ``scale`` is (kind, args): ("none", ()),
+    ("standard", ()) or ("minmax", (lo, hi)). ``label`` None means the last CSV column.
+    """
+
+    optimizer: str = "adam"  # adam | rmsprop | sgd
+    lr: float = 0.01
+    loss: str = "cross_entropy"  # cross_entropy | mse | hinge
+    epochs: int = 20
+    batch_size: int = 16
+    seed: int = 0
+    momentum: float = 0.9  # sgd momentum, rmsprop decay
+    split: float = 0.25  # the held-out test fraction
+    scale: tuple[str, tuple[float, ...]] = ("none", ())
+    label: str | None = None
+    settings: tuple[str, ...] = ()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Model:
     name: str
     num_qubits: int
@@ -244,6 +268,7 @@ class Model:
     num_layers: int = 0
     span: Span | None = _span()
     ensemble: int = 1  # 'ensemble K': K fixed dropout masks whose predictions are averaged
+    train: TrainSpec | None = None  # the 'train' section; None when the model has none
 
     def input(self, name: str) -> InputDecl:
         return next(d for d in self.inputs if d.name == name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 
 from dreamlang import ir
@@ -26,6 +28,8 @@ def dump(program: ir.Program) -> str:
     lines.extend(f"  {_measurement(m)}" for m in model.measurements)
     if model.head:
         lines.append("head: " + " -> ".join(_head_layer(h) for h in model.head))
+    if model.train is not None:
+        lines.append("train: " + _train(model.train))
     return "\n".join(lines) + "\n"
 
 
@@ -95,6 +99,27 @@ def _measurement(m: ir.Measurement) -> str:
 
 def _head_layer(layer: ir.HeadLayer) -> str:
     return f"dense {layer.units}" if isinstance(layer, ir.Dense) else layer.name
+
+
+def _train(spec: ir.TrainSpec) -> str:
+    """Every setting, defaults included, then which ones the source left to their default."""
+    kind, bounds = spec.scale
+    label = "(last column)" if spec.label is None else json.dumps(spec.label, ensure_ascii=False)
+    parts = [
+        f"optimizer {spec.optimizer}",
+        f"lr {format_number(spec.lr)}",
+        f"loss {spec.loss}",
+        f"epochs {spec.epochs}",
+        f"batch {spec.batch_size}",
+        f"seed {spec.seed}",
+        f"momentum {format_number(spec.momentum)}",
+        f"split {format_number(spec.split)}",
+        f"scale {_call(kind, bounds)}",
+        f"label {label}",
+    ]
+    names = [f.name for f in dataclasses.fields(spec)][: len(parts)]
+    defaults = [n for n in names if n not in spec.settings]
+    return "; ".join(parts) + (f"  (defaults: {', '.join(defaults)})" if defaults else "")
 
 
 def _shape(shape: tuple[int, ...]) -> str:

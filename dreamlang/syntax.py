@@ -54,6 +54,8 @@ __all__ = [
     "Require",
     "Stmt",
     "TopologyDef",
+    "Train",
+    "TrainSetting",
     "TupleExpr",
     "Unary",
 ]
@@ -429,6 +431,23 @@ class Head:
 
 
 @dataclass(frozen=True, slots=True)
+class TrainSetting:
+    """One line of a ``train`` section: ``lr 0.05``, ``scale minmax(0, pi)``, ``label "y"``."""
+
+    name: str
+    value: Expr | str  # a str only for a string literal (the label column)
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Train:
+    """``train { optimizer adam; lr 0.05 }``: settings for an external trainer, checked only."""
+
+    settings: tuple[TrainSetting, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Comment:
     text: str  # including the leading '#'
     span: Span = _span()
@@ -458,6 +477,7 @@ Stmt = (
     | NoiseStmt
     | Measure
     | Head
+    | Train
 )
 
 
