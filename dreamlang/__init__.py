@@ -22,6 +22,7 @@ __all__ = [
     "load",
     "optimize",
     "parse",
+    "train",
 ]
 
 
@@ -39,6 +40,10 @@ def __getattr__(name: str) -> Any:
         from dreamlang import optimizer
 
         return optimizer.optimize
+    if name == "train":
+        from dreamlang import trainer
+
+        return trainer.train
     if name == "format_source":
         from dreamlang import formatter
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import dreamlang
 from dreamlang.cli_commands import COMMANDS, CLIError, report
 from dreamlang.cli_run import cmd_run, run_options
+from dreamlang.cli_train import cmd_train, train_options
 from dreamlang.diagnostics import DreamError
 from dreamlang.limits import Limits
 
@@ -225,6 +226,7 @@ _SUBCOMMANDS = (
     ("stats", "print the model's size: qubits, gate counts, depth, parameters", _stats_options),
     ("compile", "compile the model for a target framework", _compile_options),
     ("run", "compile in memory and print forward() of the model as JSON", run_options),
+    ("train", "train the model on a CSV file and print a JSON summary", train_options),
 )
 
 
@@ -238,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a broken installation (e.g. a backend module fails to import)
         return _internal_error(exc, "--debug" in argv)
     try:
-        return {**COMMANDS, "run": cmd_run}[args.command](args)
+        return {**COMMANDS, "run": cmd_run, "train": cmd_train}[args.command](args)
     except DreamError as exc:
         report(exc.diagnostics, args)
         return EXIT_USER
