@@ -164,3 +164,21 @@ def test_dreamc_train_user_errors_have_no_traceback(
     assert status == 1 and "Traceback" not in stderr and "missing.csv" in stderr
     status, _, stderr = _cli("train", str(model), "--data", str(data), "--resume")
     assert status == 2 and "--resume needs --out" in stderr
+
+
+def test_dreamc_train_writes_the_summary_and_the_training_curve(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    model, data = files
+    summary, plot = tmp_path / "summary.json", tmp_path / "curve.png"
+    status, stdout, stderr = _cli(
+        "train", str(model), "--data", str(data), "-t", "qiskit", "--epochs", "1",
+        "--summary", str(summary), "--plot", str(plot), "--scale", "standard",
+    )  # fmt: skip
+    assert status == 0, stderr
+    assert json.loads(summary.read_text("utf-8")) == json.loads(stdout)
+    assert json.loads(stdout)["settings"]["scale"] == ["standard", []]
+    header = plot.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert width > 300 and height > 150
