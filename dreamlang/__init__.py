@@ -20,10 +20,18 @@ __all__ = [
     "compile",
     "format_source",
     "load",
+    "load_ipython_extension",
     "optimize",
     "parse",
     "train",
 ]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext dreamlang``: registers the ``%%dream`` cell magic (dreamlang.magic)."""
+    from dreamlang.magic import load_ipython_extension as register
+
+    register(ipython)
 
 
 def __getattr__(name: str) -> Any:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import dreamlang
 from dreamlang.cli_commands import COMMANDS, CLIError, report
+from dreamlang.cli_draw import cmd_draw, draw_options
 from dreamlang.cli_run import cmd_run, run_options
 from dreamlang.cli_train import cmd_train, train_options
 from dreamlang.diagnostics import DreamError
@@ -30,6 +31,7 @@ examples:
   dreamc compile examples/iris.dream --target qiskit -o iris_qiskit.py
   dreamc compile examples/zz_kernel.dream --target qasm3 --bind weights.npz
   dreamc run examples/iris.dream --target cirq --inputs '{"x": [0.1, 0.2, 0.3, 0.4]}'
+  dreamc draw examples/iris.dream            (or --format svg|png -o iris.svg)
   cat model.dream | dreamc check -
 
 exit codes: 0 ok (warnings allowed), 1 errors in the input, 2 bad usage, 3 internal error
@@ -227,6 +229,7 @@ _SUBCOMMANDS = (
     ("compile", "compile the model for a target framework", _compile_options),
     ("run", "compile in memory and print forward() of the model as JSON", run_options),
     ("train", "train the model on a CSV file and print a JSON summary", train_options),
+    ("draw", "draw the model's circuit after optimization (text, svg or png)", draw_options),
 )
 
 
@@ -240,7 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a broken installation (e.g. a backend module fails to import)
         return _internal_error(exc, "--debug" in argv)
     try:
-        return {**COMMANDS, "run": cmd_run, "train": cmd_train}[args.command](args)
+        command = {**COMMANDS, "run": cmd_run, "train": cmd_train, "draw": cmd_draw}[args.command]
+        return command(args)
     except DreamError as exc:
         report(exc.diagnostics, args)
         return EXIT_USER

@@ -183,6 +183,14 @@ class CompiledModel:
     def _dropout_probabilities(self, epoch: int) -> tuple[list[float], list[Any]]:
         return _backend_module("plan").dropout_probabilities(self._plan, epoch)  # type: ignore[no-any-return]
 
+    def draw(self, format: str = "text", **options: Any) -> str | bytes:
+        """The circuit as compiled (after optimization): text or SVG (str), PNG (bytes).
+
+        ``options`` are those of ``dreamlang.draw.draw``: width, epoch, seed, step."""
+        from dreamlang.draw import draw
+
+        return draw(self.program, format, **options)
+
     def __repr__(self) -> str:
         return f"<CompiledModel {self.name!r} for {self.target}>"
 
