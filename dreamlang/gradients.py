@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dreamlang import ir
 from dreamlang.compiled import CompiledModel, _looks_like_path, _runtime
 from dreamlang.shift_rules import SHIFT, ShiftedProgram, expr_gradient, shifted_program
+
+if TYPE_CHECKING:
+    from dreamlang.batch_eval import AngleModel
 
 __all__ = ["GradientModel", "gradient_model", "jacobian", "vjp"]
 
@@ -78,10 +82,52 @@ class GradientModel:
         assert base is not None
         return self._var(base), jac
 
+    def batch_value_and_jacobian(
+        self, inputs_batch: Sequence[dict[str, Any]], params: dict[str, Any], **when: Any
+    ) -> tuple[np.ndarray, Arrays]:
+        """``value_and_jacobian`` of every sample with one ``when`` (one dropout mask), every
+        circuit of every sample in as few simulator calls as the target allows:
+        (values (B, outputs), name -> (B, outputs, *shape)). See docs/gradients.md."""
+        from dreamlang.gradients_batch import batch_value_and_jacobian
+
+        return batch_value_and_jacobian(self, inputs_batch, params, _when(**when))
+
+    def batch_expectations(
+        self, inputs_batch: Sequence[dict[str, Any]], params: dict[str, Any], **when: Any
+    ) -> np.ndarray:
+        """``expectations`` of every sample, batched: (B, outputs)."""
+        from dreamlang.gradients_batch import batch_forward
+
+        return batch_forward(self, inputs_batch, params, _when(**when), head=False)
+
+    def batch_forward(
+        self, inputs_batch: Sequence[dict[str, Any]], params: dict[str, Any], **when: Any
+    ) -> np.ndarray:
+        """``CompiledModel.forward`` of every sample (head parameters needed), batched."""
+        from dreamlang.gradients_batch import batch_forward
+
+        return batch_forward(self, inputs_batch, params, _when(**when), head=True)
+
+    @functools.cached_property
+    def angle_model(self) -> AngleModel:
+        """The shifted program with one flat angle vector, for the batched methods."""
+        from dreamlang.batch_eval import AngleModel
+
+        return AngleModel(self.shifted.program, self.target)
+
     def _jacobian(
         self, inputs: dict[str, Any], full: Arrays, key: Any, with_base: bool
     ) -> tuple[np.ndarray | None, Arrays]:
         """(the unshifted measurements per member if ``with_base``, the jacobian)."""
+        inner, active, columns = self._columns(inputs, full, key, with_base)
+        values = self._evaluate_many(inputs, full, columns, key)
+        return self._chain(inner, active, values, with_base)
+
+    def _columns(
+        self, inputs: dict[str, Any], full: Arrays, key: Any, with_base: bool
+    ) -> tuple[list[Any], list[int], list[tuple[int, float] | None]]:
+        """Each slot's inner gradient, the slots that need circuits, and the shifts to run
+        (None: the unshifted circuit, last)."""
         slots = self.shifted.slots
         inner = [expr_gradient(s.expr, inputs, full)[1] for s in slots]
         # A slot whose angle has zero gradient here needs no circuits.
@@ -90,7 +136,14 @@ class GradientModel:
         columns: list[tuple[int, float] | None] = [
             (k, shift) for k in active for _, shift in slots[k].rule.terms
         ]
-        values = self._evaluate_many(inputs, full, [*columns, None] if with_base else columns, key)
+        return inner, active, [*columns, None] if with_base else columns
+
+    def _chain(
+        self, inner: list[Any], active: list[int], values: np.ndarray, with_base: bool
+    ) -> tuple[np.ndarray | None, Arrays]:
+        """The rules and the chain rule on the columns' measurements (columns, members,
+        outputs): (the unshifted measurements if ``with_base``, the jacobian)."""
+        slots = self.shifted.slots
         base = values[-1] if with_base else None  # (ensemble members, outputs)
         members = values.shape[1] if len(values) else 1
         flat = {
@@ -170,9 +223,11 @@ class GradientModel:
             # Chunks of at most ~256 MiB of complex128 density matrices.
             size = max(2, 2**24 // 4**self.model._plan.num_qubits)
             chunks = [columns[i : i + size] for i in range(0, len(columns), size)]
+            from dreamlang.gradients_batch import broadcast_shifts
+
             try:
                 return np.concatenate(
-                    [_broadcast_evaluate(self, inputs, params, chunk, when) for chunk in chunks]
+                    [broadcast_shifts(self, inputs, params, chunk, when) for chunk in chunks]
                 )
             except Exception:  # an op or device without broadcasting: the general path
                 self._broadcasting = False
@@ -182,75 +237,17 @@ class GradientModel:
 
     def _var(self, members: np.ndarray) -> np.ndarray:
         """The original measurements, averaged over the members, from the shifted ones."""
+        return self._var_members(members).mean(axis=0)  # type: ignore[no-any-return]
+
+    def _var_members(self, members: np.ndarray) -> np.ndarray:
+        """Each member's original measurements (var rows from their expval), from the shifted."""
         out = members.copy()
         rows = list(self.shifted.var_rows)
         out[:, rows] = 1.0 - members[:, rows] ** 2
-        return out.mean(axis=0)  # type: ignore[no-any-return]
+        return out
 
     def __repr__(self) -> str:
         return f"<GradientModel {self.model.name!r} for {self.target}: {self.slots} slots>"
-
-
-def _broadcast_evaluate(
-    grad: GradientModel,
-    inputs: dict[str, Any],
-    params: Arrays,
-    columns: list[tuple[int, float] | None],
-    when: Any,
-) -> np.ndarray:
-    """PennyLane: every shift in one QNode call. ``grad.shift`` gets one column per shift, so
-    each angle ``expr + grad.shift[k]`` is a broadcast vector; the runtime's _run still draws
-    the masks and the exact mixture, with this batched terms function."""
-    model, plan = grad.model, grad.model._plan
-    shifts = np.zeros((grad.slots, len(columns)))
-    for j, column in enumerate(columns):
-        if column is not None:
-            shifts[column[0], j] = column[1]
-    batch = len(columns)
-
-    def terms(inputs: Arrays, params: Arrays, **kwargs: Any) -> list[Any]:
-        if not plan.terms:
-            return []
-        mixed = kwargs.pop("mixed") or None
-        values = model.build_circuit(**kwargs, mixed=mixed)(inputs, params)
-        out = []
-        for value, term in zip(values, plan.terms):
-            value = np.asarray(value, dtype=np.float64)
-            if term.kind == "expval":  # a batch of numbers; identity words measure 1
-                out.append(np.broadcast_to(value if term.factors else 1.0, (batch,)))
-            else:  # (batch, 2**wires); a batch whose shifted gates were all dropped is one row
-                out.append(np.broadcast_to(value, (batch, value.shape[-1])))
-        return out
-
-    epoch, training, seed, step, mode = when
-    declared = (plan.inputs, {**plan.params, SHIFT: shifts.shape}, plan.measures, plan.dropout)
-    members = _runtime()._run(
-        terms,
-        model._dropout_probabilities,
-        declared,
-        inputs,
-        {**params, SHIFT: shifts},
-        (epoch, training, seed, step),
-        mode,
-        plan.ensemble,
-    )
-    widths = [
-        1 if kind == "expval" else 2 ** len(plan.terms[t].wires) for kind, t, _, _ in plan.measures
-    ]
-    return _unflatten(members, widths, batch)
-
-
-def _unflatten(members: list[np.ndarray], widths: list[int], batch: int) -> np.ndarray:
-    """(batch, members, outputs) from the runtime's flat rows, in which _measurements put each
-    measurement's whole (batch, width) block in turn."""
-    out = np.zeros((batch, len(members), sum(widths)))
-    for m, flat in enumerate(members):
-        start = row = 0
-        for width in widths:
-            block = np.asarray(flat[start : start + batch * width]).reshape(batch, width)
-            out[:, m, row : row + width] = block
-            start, row = start + batch * width, row + width
-    return out
 
 
 def _when(

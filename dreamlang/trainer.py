@@ -170,30 +170,25 @@ class _Run:
     ) -> tuple[float, Arrays]:
         from dreamlang.training import head_backward, head_forward
 
-        values, jacobians = [], []
         # One dropout mask per optimizer step, shared by the batch (as in quantum dropout,
         # Scala et al. 2023): the step keys it within the epoch.
         when: dict[str, Any] = {"epoch": epoch, "training": True, "seed": self.spec.seed}
         when.update(step=start // self.spec.batch_size, mode=self.mode)
-        for index in batch:
-            value, jac = self.gradients.value_and_jacobian(
-                self._inputs(self.x_train[index]), params, **when
-            )
-            values.append(value)
-            jacobians.append(jac)
-        outputs, cache = head_forward(np.asarray(values), params, self.head)
+        # Every sample and shifted circuit of the step in few simulator calls (batched).
+        inputs = [self._inputs(self.x_train[index]) for index in batch]
+        values, jacobians = self.gradients.batch_value_and_jacobian(inputs, params, **when)
+        outputs, cache = head_forward(values, params, self.head)
         loss, d_out = self.loss(outputs, self.y_train[batch], num_classes=self.classes)
         grads, d_values = head_backward(cache, d_out, params, self.head)
-        for name in jacobians[0]:
-            quantum = sum(np.tensordot(d, jac[name], axes=1) for d, jac in zip(d_values, jacobians))
+        for name, jacobian in jacobians.items():
+            quantum = sum(np.tensordot(d, jac, axes=1) for d, jac in zip(d_values, jacobian))
             grads[name] = np.asarray(grads.get(name, 0.0) + quantum, dtype=np.float64)
         return float(loss), grads
 
     def predict(self, epoch: int, params: Arrays, x: np.ndarray) -> np.ndarray:
         """The head's outputs for each row of ``x``, in eval mode."""
-        rows = [
-            self.model.forward(self._inputs(row), params, epoch=epoch, mode=self.mode) for row in x
-        ]
+        inputs = [self._inputs(row) for row in x]
+        rows = self.gradients.batch_forward(inputs, params, epoch=epoch, mode=self.mode)
         return np.asarray(rows, dtype=np.float64).reshape(len(x), -1)
 
     def evaluate(self, epoch: int, params: Arrays, loss: float, seconds: float) -> EpochRecord:

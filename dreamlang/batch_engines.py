@@ -1,0 +1,235 @@
+"""Per-target batch engines: one circuit configuration, many rows of angles, few simulator calls."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from typing import Any
+
+import numpy as np
+
+from dreamlang.compiled import CompiledModel
+
+__all__ = ["aer_available", "engine_for", "one_by_one"]
+
+ANGLES = "grad.angles"  # dreamlang.batch_eval.ANGLES (not imported: that module imports this)
+
+
+def engine_for(target: str) -> Any:
+    """The batch engine of a target (each falls back to ``one_by_one`` where it cannot batch)."""
+    engines = {"qiskit": qiskit_engine, "cirq": cirq_engine, "pennylane": pennylane_engine}
+    return engines.get(target, one_by_one)
+
+
+def one_by_one(
+    model: CompiledModel,
+    angles: np.ndarray,
+    epoch: int,
+    training: bool,
+    dropped: frozenset[int],
+    mixed: dict[int, float],
+) -> list[Any]:
+    """The target's own per-circuit path, row by row: the reference every engine must match."""
+    runner: Any = model._runner
+    rows = []
+    for row in angles:
+        params = {ANGLES: row} if row.size else {}
+        when: dict[str, Any] = {"epoch": epoch, "training": training, "dropped": dropped}
+        rows.append(runner.terms({}, params, **when, mixed=mixed or None))
+    return [
+        np.stack([np.asarray(r[t], dtype=np.float64) for r in rows]) for t in range(len(rows[0]))
+    ]
+
+
+# ---- Qiskit: Aer runs one parametrized circuit with every row's binding, in C++ ----
+
+
+@functools.cache
+def aer_available() -> bool:
+    try:
+        import qiskit_aer  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def _aer(method: str) -> Any:
+    from qiskit_aer import AerSimulator
+
+    # Exact readouts (save_* instructions, no shots); double precision like quantum_info.
+    return AerSimulator(method=method, precision="double")
+
+
+def qiskit_engine(
+    model: CompiledModel,
+    angles: np.ndarray,
+    epoch: int,
+    training: bool,
+    dropped: frozenset[int],
+    mixed: dict[int, float],
+) -> list[Any]:
+    """Aer's density-matrix (noisy or exact-dropout) or state-vector method with save_*
+    instructions: one run per call; without Aer, quantum_info one circuit at a time."""
+    from qiskit.exceptions import QiskitError  # AerError too
+
+    if not aer_available():
+        return one_by_one(model, angles, epoch, training, dropped, mixed)
+    try:
+        return _aer_engine(model, angles, epoch, training, dropped, mixed)
+    except QiskitError as exc:  # an instruction Aer cannot run: quantum_info, row by row
+        warnings.warn(f"Aer could not run the batch ({exc}); using quantum_info", stacklevel=2)
+        return one_by_one(model, angles, epoch, training, dropped, mixed)
+
+
+def _aer_engine(
+    model: CompiledModel,
+    angles: np.ndarray,
+    epoch: int,
+    training: bool,
+    dropped: frozenset[int],
+    mixed: dict[int, float],
+) -> list[Any]:
+    plan = model._plan
+    runner: Any = model._runner
+    method = "density_matrix" if plan.noisy or mixed else "statevector"
+    kwargs: dict[str, Any] = {"epoch": epoch, "training": training, "dropped": dropped}
+    if mixed:  # exact-dropout channels are built from numbers: one bound circuit per row
+        values = [{ANGLES: row} if row.size else {} for row in angles]
+        circuits = [
+            _saving(plan, runner.build_circuit(**kwargs, values=v, mixed=mixed), method)
+            for v in values
+        ]
+        result = _aer(method).run(circuits).result()
+    else:
+        circuit = _saving(plan, runner.build_circuit(**kwargs), method)
+        binds = {p: angles[:, _index(p)] for p in circuit.parameters}
+        if binds:
+            result = _aer(method).run(circuit, parameter_binds=[binds]).result()
+        else:  # no angle left after the mask: every row is the same circuit
+            result = _aer(method).run([circuit] * len(angles)).result()
+    return _aer_terms(plan, result, len(angles))
+
+
+def _index(parameter: Any) -> int:
+    return int(parameter.index)
+
+
+# Gates whose symbolic angles Aer 0.18 binds correctly. Its parameter binding gives wrong
+# results for cp, crx, cry and crz (checked against quantum_info; tests/test_gradients_batch.py),
+# so those and any other parametrized gate are first decomposed into these.
+_BINDS_EXACTLY = frozenset({"rx", "ry", "rz", "p", "u", "rxx", "ryy", "rzz"})
+
+
+def _decompose(operation: Any, basis: set[str]) -> bool:
+    """Whether Aer needs this instruction decomposed: unsupported by the method (crz on
+    density matrices), or symbolic and not known to bind exactly."""
+    from qiskit.circuit import ParameterExpression
+
+    if operation.name not in basis:
+        return True
+    symbolic = any(isinstance(p, ParameterExpression) for p in operation.params)
+    return symbolic and operation.name not in _BINDS_EXACTLY
+
+
+def _saving(plan: Any, circuit: Any, method: str) -> Any:
+    """The circuit with a save instruction per native term: exact expectation values, and
+    probabilities with wire 0 the most significant bit (Aer puts qubits[0] least)."""
+    from qiskit.quantum_info import SparsePauliOp
+
+    basis = set(_aer(method).configuration().basis_gates)
+    circuit = circuit.copy()
+    for _ in range(8):  # Qiskit's exact decompositions, until every gate binds exactly
+        names = {i.operation.name for i in circuit.data if _decompose(i.operation, basis)}
+        if not names:
+            break
+        circuit = circuit.decompose(gates_to_decompose=sorted(names))
+    everything = list(range(plan.num_qubits))
+    for i, term in enumerate(plan.terms):
+        if term.kind == "probs":
+            circuit.save_probabilities(list(reversed(term.wires)), label=f"t{i}")
+        elif term.factors:
+            letters = "".join(p for p, _ in term.factors)
+            wires = [w for _, w in term.factors]
+            op = SparsePauliOp.from_sparse_list([(letters, wires, 1.0)], plan.num_qubits)
+            circuit.save_expectation_value(op, everything, label=f"t{i}")
+    return circuit
+
+
+def _aer_terms(plan: Any, result: Any, rows: int) -> list[Any]:
+    out = []
+    for i, term in enumerate(plan.terms):
+        if term.kind == "expval" and not term.factors:
+            out.append(np.ones(rows))  # the identity's expectation, exactly
+            continue
+        data = [np.real(result.data(j)[f"t{i}"]) for j in range(rows)]
+        out.append(np.asarray(data, dtype=np.float64))
+    return out
+
+
+# ---- Cirq: one simulate_sweep over the rows' resolvers ----
+
+
+def cirq_engine(
+    model: CompiledModel,
+    angles: np.ndarray,
+    epoch: int,
+    training: bool,
+    dropped: frozenset[int],
+    mixed: dict[int, float],
+) -> list[Any]:
+    """cirq.Simulator or DensityMatrixSimulator (complex128) over one symbolic circuit."""
+    import cirq
+
+    from dreamlang.backends.cirq_runtime import _cirq_terms
+
+    if mixed:  # exact-dropout channels need numeric unitaries: the per-circuit path
+        return one_by_one(model, angles, epoch, training, dropped, mixed)
+    plan = model._plan
+    runner: Any = model._runner
+    circuit = runner.build_circuit(epoch=epoch, training=training, dropped=dropped)
+    names = [f"{ANGLES}[{i}]" for i in range(angles.shape[1])]
+    used = {s.name for s in cirq.parameter_symbols(circuit)}
+    keep = [i for i, name in enumerate(names) if name in used]
+    resolvers = [cirq.ParamResolver({names[i]: row[i] for i in keep}) for row in angles]
+    qubits = cirq.LineQubit.range(plan.num_qubits)
+    spec = runner._terms
+    if plan.noisy:
+        simulator: Any = cirq.DensityMatrixSimulator(dtype=np.complex128)
+        results = simulator.simulate_sweep(circuit, resolvers, qubit_order=qubits)
+        states = [r.final_density_matrix for r in results]
+    else:
+        simulator = cirq.Simulator(dtype=np.complex128)
+        results = simulator.simulate_sweep(circuit, resolvers, qubit_order=qubits)
+        states = [r.final_state_vector for r in results]
+    rows = [_cirq_terms(np.asarray(s), spec, plan.num_qubits, plan.noisy) for s in states]
+    return [np.stack([np.asarray(r[t], dtype=np.float64) for r in rows]) for t in range(len(spec))]
+
+
+# ---- PennyLane: one broadcast QNode call, grad.angles with one column per row ----
+
+
+def pennylane_engine(
+    model: CompiledModel,
+    angles: np.ndarray,
+    epoch: int,
+    training: bool,
+    dropped: frozenset[int],
+    mixed: dict[int, float],
+) -> list[Any]:
+    """default.qubit or default.mixed with parameter broadcasting over the rows."""
+    plan = model._plan
+    if mixed or len(angles) < 2:  # exact dropout's QubitChannel does not broadcast
+        return one_by_one(model, angles, epoch, training, dropped, mixed)
+    qnode = model._runner.build_circuit(epoch=epoch, training=training, dropped=dropped)
+    params = {ANGLES: angles.T} if angles.shape[1] else {}
+    values = qnode({}, params)
+    rows = len(angles)
+    out = []
+    for value, term in zip(values, plan.terms):
+        value = np.asarray(value, dtype=np.float64)
+        if term.kind == "expval":  # a batch of numbers; identity words measure 1
+            out.append(np.broadcast_to(value if term.factors else 1.0, (rows,)))
+        else:  # a batch whose angles were all dropped is a single row
+            out.append(np.broadcast_to(value, (rows, value.shape[-1])))
+    return out
