@@ -5,7 +5,7 @@ from __future__ import annotations
 from dreamlang import ir
 
 from .common import Context, WireIndex, constant, is_channel, may_merge, ops_of, with_ops
-from .commutation import commutes, wire_key
+from .commutation import commuting_with, wire_key
 
 __all__ = ["inverse_pair", "rule"]
 
@@ -42,23 +42,76 @@ def inverse_pair(a: ir.Operation, b: ir.Operation, tolerance: float = 1e-12) -> 
     return False
 
 
+# Every gate that can be half of a pair; any other gate is passed over without a look.
+_PAIRED = SELF_INVERSE | ROTATIONS | ADJOINT.keys()
+# What a gate and the gate that cancels it must share: wire key, name, and for a rotation
+# its angle's _symbol.
+Signature = tuple[tuple[int, ...], str, object]
+
+
+def _symbol(angle: ir.Expr) -> object:
+    """The first symbol of the angle under its leading minus signs (None: no symbol). When
+    two angles cancel, one is the other negated, or both are constants, so both give the same
+    symbol or both None: a cheap necessary test that hashes no expression tree."""
+    while isinstance(angle, ir.Neg):
+        angle = angle.operand
+    symbol = angle if isinstance(angle, ir.ParamRef | ir.InputRef) else None
+    if symbol is None and not isinstance(angle, ir.Num):
+        symbol = next((n for n in ir.walk(angle) if isinstance(n, ir.ParamRef | ir.InputRef)), None)
+    if symbol is None:
+        return None
+    return type(symbol), symbol.name, symbol.index  # a tuple hashes quicker than the dataclass
+
+
+def _signatures(op: ir.Operation) -> tuple[Signature | None, Signature | None]:
+    """The signature of ``op`` (of a gate in _PAIRED) as the earlier gate of a pair, and the
+    one an earlier gate needs to cancel it (see inverse_pair); None when it can be neither (a
+    channel, a rotation without one angle) or cannot look back (an independent dropout coin,
+    which may_merge refuses)."""
+    tags = op.tags
+    if tags.role == "channel" or tags.noise is not None:  # is_channel, inlined: a hot loop
+        return None, None
+    name, key = op.name, wire_key(op)
+    if name in ROTATIONS:
+        if len(op.params) != 1:
+            return None, None
+        own: Signature = (key, name, _symbol(op.params[0]))
+    else:
+        own = (key, name, None)
+    tag = tags.dropout
+    if tag is not None and tag.group is None:
+        return own, None
+    return own, own if name not in ADJOINT else (key, ADJOINT[name], None)
+
+
 def _partner(
-    ops: list[ir.Operation | None], wires: WireIndex, index: int, tolerance: float
+    ops: list[ir.Operation | None],
+    wires: WireIndex,
+    index: int,
+    wanted: Signature,
+    tolerance: float,
 ) -> int | None:
-    """The earlier op that ``ops[index]`` cancels with after moving left across the gates it
-    commutes with, or None."""
+    """The earlier op (with signature ``wanted``) that ``ops[index]`` cancels with after
+    moving left across the gates it commutes with, or None."""
     op = ops[index]
     assert op is not None
-
-    def is_partner(other: ir.Operation) -> bool:
-        return may_merge(other, op) and inverse_pair(other, op, tolerance)
-
-    def passes(other: ir.Operation) -> bool:
-        return commutes(other, op) and not is_partner(other)
-
-    j = wires.previous(index, passes)
-    earlier = None if j is None else ops[j]
-    return j if earlier is not None and is_partner(earlier) else None
+    key, name, _ = wanted
+    commutes_with_op = commuting_with(op)
+    for j in wires.before(index):
+        other = ops[j]
+        if other is None:
+            continue
+        # The cheap tests first: a partner has this name and wire key (see inverse_pair).
+        if (
+            other.name == name
+            and wire_key(other) == key
+            and may_merge(other, op)
+            and inverse_pair(other, op, tolerance)
+        ):
+            return j
+        if not commutes_with_op(other):
+            return None
+    return None
 
 
 def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
@@ -77,11 +130,22 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     """
     tolerance = (context or Context()).tolerance
     ops: list[ir.Operation | None] = list(ops_of(program))
-    wires = WireIndex(ops)
-    for index in range(len(ops)):
-        if ops[index] is None:
+    wires: WireIndex | None = None  # built at the first scan: many programs need none
+    # Signature -> how many gates before the current one are left with it: when no gate with
+    # the signature a partner needs is left, the scan cannot find one, so it is skipped.
+    left: dict[Signature, int] = {}
+    for index, op in enumerate(ops):
+        if op is None or op.name not in _PAIRED:
             continue
-        j = _partner(ops, wires, index, tolerance)
-        if j is not None:
-            ops[j] = ops[index] = None
+        own, wanted = _signatures(op)
+        count = 0 if wanted is None else left.get(wanted, 0)
+        if count and wanted is not None:
+            wires = wires or WireIndex(ops)
+            j = _partner(ops, wires, index, wanted, tolerance)
+            if j is not None:
+                ops[j] = ops[index] = None
+                left[wanted] = count - 1
+                continue
+        if own is not None:  # usually ``wanted`` itself: its count is known, no second look-up
+            left[own] = count + 1 if own is wanted else left.get(own, 0) + 1
     return with_ops(program, [op for op in ops if op is not None])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import collections
 import dataclasses
 import heapq
 from collections.abc import Callable, Iterator, Sequence
@@ -47,7 +48,8 @@ def with_ops(program: ir.Program, ops: Sequence[ir.Operation]) -> ir.Program:
 
 
 def is_channel(op: ir.Operation) -> bool:
-    return op.tags.role == "channel" or op.tags.noise is not None
+    tags = op.tags
+    return tags.role == "channel" or tags.noise is not None
 
 
 def is_droppable(op: ir.Operation) -> bool:
@@ -69,12 +71,18 @@ def may_merge(a: ir.Operation, b: ir.Operation) -> bool:
     return tag_a == tag_b and tag_a.group is not None and a.tags.layer == b.tags.layer
 
 
+# Leaves whose value is unknown at compile time: an expression holding one is not a constant.
+_SYMBOLIC = (ir.InputRef, ir.ParamRef, ir.Schedule)
+
+
 def constant(expr: ir.Expr) -> float | None:
     """The value of an expression without symbols or schedules (None otherwise, or when it is
     not a finite real number), computed with the front end's checked arithmetic."""
     if isinstance(expr, ir.Num):
         return expr.value
-    if any(isinstance(n, ir.InputRef | ir.ParamRef | ir.Schedule) for n in ir.walk(expr)):
+    if isinstance(expr, _SYMBOLIC):  # the common case of a plain symbol, without a walk
+        return None
+    if any(isinstance(n, _SYMBOLIC) for n in ir.walk(expr)):
         return None
     try:
         return float(_value(expr))
@@ -107,30 +115,61 @@ class WireIndex:
 
     def __init__(self, ops: Sequence[ir.Operation | None]):
         self.ops = ops
-        self.by_wire: dict[int, list[int]] = {}
+        self.by_wire: dict[int, list[int]] = collections.defaultdict(list)
         for position, op in enumerate(ops):
             for wire in () if op is None else op.wires:
-                self.by_wire.setdefault(wire, []).append(position)
+                self.by_wire[wire].append(position)
 
     def previous(self, index: int, passes: Callable[[ir.Operation], bool]) -> int | None:
         """The nearest earlier op that shares a wire with ``ops[index]``, skipping removed ops
         and ops that ``passes`` (for instance: commute with it); None when there is none or
         when an op that does not pass comes first."""
-        op = self.ops[index]
-        assert op is not None
-        wires = set(op.wires)
-        scans = [self._before(w, index) for w in wires]
-        last = None
-        for j in scans[0] if len(scans) == 1 else heapq.merge(*scans, reverse=True):
-            other = self.ops[j]
-            if j == last or other is None:
-                continue
-            last = j
-            if not passes(other):
+        ops = self.ops
+        for j in self.before(index):
+            other = ops[j]
+            if other is not None and not passes(other):
                 return j
         return None
+
+    def before(self, index: int) -> Iterator[int]:
+        """The positions before ``index`` on the wires of ``ops[index]``, nearest first, each
+        once (removed ops included)."""
+        op = self.ops[index]
+        assert op is not None
+        wires = op.wires
+        if len(wires) == 1:  # the usual cases first: one wire, or two
+            return self._before(wires[0], index)
+        if len(wires) == 2 and wires[0] != wires[1]:
+            return self._merge_two(wires[0], wires[1], index)
+        scans = [self._before(wire, index) for wire in dict.fromkeys(wires)]
+        return scans[0] if len(scans) == 1 else self._merge(scans)
 
     def _before(self, wire: int, index: int) -> Iterator[int]:
         positions = self.by_wire[wire]
         for k in range(bisect.bisect_left(positions, index) - 1, -1, -1):
             yield positions[k]
+
+    def _merge_two(self, first: int, second: int, index: int) -> Iterator[int]:
+        """The descending merge of two wires' positions: most ops have two wires or one, and
+        this is several times quicker than heapq.merge."""
+        a, b = self.by_wire[first], self.by_wire[second]
+        i, j = bisect.bisect_left(a, index) - 1, bisect.bisect_left(b, index) - 1
+        while i >= 0 and j >= 0:
+            x, y = a[i], b[j]
+            if x >= y:
+                yield x
+                i -= 1
+                j -= x == y  # an op on both wires comes once
+            else:
+                yield y
+                j -= 1
+        yield from (a[k] for k in range(i, -1, -1))
+        yield from (b[k] for k in range(j, -1, -1))
+
+    @staticmethod
+    def _merge(scans: list[Iterator[int]]) -> Iterator[int]:
+        last = None
+        for j in heapq.merge(*scans, reverse=True):
+            if j != last:
+                last = j
+                yield j

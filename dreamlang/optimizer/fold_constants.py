@@ -25,9 +25,16 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     return with_ops(program, [_fold_op(op) for op in ops_of(program)])
 
 
+# Expressions without children: simplify returns them as they are.
+_LEAVES = (ir.Num, ir.ParamRef, ir.InputRef, ir.Schedule)
+
+
 def _fold_op(op: ir.Operation) -> ir.Operation:
-    params = tuple(simplify(p) for p in op.params)
     tags = op.tags
+    # Most operations have plain numbers or symbols as angles and no dropout tag: nothing to do.
+    if tags.dropout is None and all(isinstance(p, _LEAVES) for p in op.params):
+        return op
+    params = tuple(simplify(p) for p in op.params)
     tag = tags.dropout
     if tag is not None:
         p = simplify(tag.p)
@@ -57,7 +64,7 @@ def simplify(expr: ir.Expr) -> ir.Expr:
 
 def _rewrite(node: ir.Neg | ir.Call | ir.Binary) -> ir.Expr:
     """One node whose children are simplified already, simplified."""
-    if all(isinstance(c, ir.Num) for c in _children(node)):
+    if _numbers_only(node):
         value = constant(node)
         return ir.Num(value) if value is not None and math.isfinite(value) else node
     if isinstance(node, ir.Neg):
@@ -77,10 +84,11 @@ def _rewrite(node: ir.Neg | ir.Call | ir.Binary) -> ir.Expr:
     return node
 
 
-def _children(node: ir.Neg | ir.Call | ir.Binary) -> tuple[ir.Expr, ...]:
+def _numbers_only(node: ir.Neg | ir.Call | ir.Binary) -> bool:
+    """Whether every child of ``node`` is a number (so that the node evaluates to one)."""
     if isinstance(node, ir.Binary):
-        return node.left, node.right
-    return (node.operand,) if isinstance(node, ir.Neg) else (node.arg,)
+        return isinstance(node.left, ir.Num) and isinstance(node.right, ir.Num)
+    return isinstance(node.operand if isinstance(node, ir.Neg) else node.arg, ir.Num)
 
 
 def _rewrite_sum(node: ir.Binary) -> ir.Expr:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import cmath
 import math
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
 from dreamlang import ir
 
-from .common import Context, constant, is_channel, may_merge, with_ops
+from .common import Context, constant, may_merge, with_ops
 
 __all__ = ["matrix", "rule", "zyz"]
 
 Matrix = npt.NDArray[np.complex128]
+Angles = list[float]
 
 
 def _m(rows: Sequence[Sequence[complex]]) -> Matrix:
@@ -111,39 +113,53 @@ def _is_identity(u: Matrix, tolerance: float) -> bool:
     return bool(off <= tolerance)
 
 
-def _fusable(op: ir.Operation) -> Matrix | None:
-    """The matrix of a single-wire gate with constant angles, else None."""
-    if len(op.wires) != 1 or is_channel(op) or not may_merge(op, op):
+def _fusable(op: ir.Operation) -> Angles | None:
+    """The angles of a single-wire gate with constant angles that ``matrix`` knows, else None.
+    The matrix itself is built only for the gates of a run (numpy arrays are not cheap)."""
+    name = op.name
+    if len(op.wires) != 1 or (name not in _ANGLED and (name not in _FIXED or op.params)):
+        return None  # matrix() would say None
+    angles = [constant(p) for p in op.params]  # the symbols (usual) first: no tags to read
+    tags = op.tags
+    if None in angles or tags.role == "channel" or tags.noise is not None:
         return None
-    angles = [constant(p) for p in op.params]
-    if any(a is None for a in angles):
-        return None
-    return matrix(op.name, [a for a in angles if a is not None])
+    # may_merge(op, op) for a gate: never dropped, or dropped by a shared coin
+    tag = tags.dropout
+    return None if tag is not None and tag.group is None else cast(Angles, angles)
 
 
-def _runs(ops: Sequence[ir.Operation]) -> list[list[int]]:
-    """Maximal runs (indices) of two or more fusable, pairwise mergeable gates, per wire."""
+def _runs(ops: Sequence[ir.Operation], gates: Sequence[Angles | None]) -> list[list[int]]:
+    """Maximal runs (indices) of two or more fusable (``gates[i]`` not None), pairwise
+    mergeable gates, per wire."""
     runs: list[list[int]] = []
     current: dict[int, list[int]] = {}  # wire -> the run being collected on it
     for index, op in enumerate(ops):
-        for wire in op.wires:
-            run = current.get(wire, [])
-            fusable = len(op.wires) == 1 and _fusable(op) is not None
-            if fusable and run and may_merge(ops[run[-1]], op):
-                run.append(index)
-                continue
-            if len(run) >= 2:
-                runs.append(run)
-            current[wire] = [index] if fusable else []
+        if gates[index] is None:  # a gate that is not fusable ends the runs on its wires
+            for wire in op.wires:
+                ended = current.pop(wire, None)
+                if ended is not None and len(ended) >= 2:
+                    runs.append(ended)
+            continue
+        wire = op.wires[0]  # a fusable gate has a single wire
+        run = current.get(wire)
+        if run is not None and may_merge(ops[run[-1]], op):
+            run.append(index)
+            continue
+        if run is not None and len(run) >= 2:
+            runs.append(run)
+        current[wire] = [index]
     runs.extend(run for run in current.values() if len(run) >= 2)
     return runs
 
 
-def _fused(ops: Sequence[ir.Operation], run: list[int], tolerance: float) -> ir.Operation | None:
+def _fused(
+    ops: Sequence[ir.Operation], gates: Sequence[Angles | None], run: list[int], tolerance: float
+) -> ir.Operation | None:
     """The u3 equal to the run's product up to phase, or None when that is the identity."""
     product = np.eye(2, dtype=np.complex128)
     for index in run:
-        gate = _fusable(ops[index])
+        values = gates[index]
+        gate = None if values is None else matrix(ops[index].name, values)
         assert gate is not None
         product = gate @ product
     if _is_identity(product, tolerance):
@@ -153,13 +169,22 @@ def _fused(ops: Sequence[ir.Operation], run: list[int], tolerance: float) -> ir.
     return ir.Operation("u3", first.wires, angles, first.tags, first.span)
 
 
-def _fuse_once(ops: Sequence[ir.Operation], tolerance: float) -> list[ir.Operation]:
+def _fuse_once(
+    ops: Sequence[ir.Operation], gates: Sequence[Angles | None], tolerance: float
+) -> tuple[list[ir.Operation], list[Angles | None], bool]:
+    """The ops with every run fused, their _fusable angles, and whether a run vanished (as
+    the identity)."""
     out: list[ir.Operation | None] = list(ops)
-    for run in _runs(ops):
-        out[run[0]] = _fused(ops, run, tolerance)
+    out_gates = list(gates)
+    vanished = False
+    for run in _runs(ops, gates):
+        fused = _fused(ops, gates, run, tolerance)
+        out[run[0]], out_gates[run[0]] = fused, None if fused is None else _fusable(fused)
+        vanished = vanished or fused is None
         for index in run[1:]:
             out[index] = None
-    return [op for op in out if op is not None]
+    kept = [(op, angles) for op, angles in zip(out, out_gates) if op is not None]
+    return [op for op, _ in kept], [angles for _, angles in kept], vanished
 
 
 def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
@@ -179,9 +204,11 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     """
     context = context or Context()
     ops = list(program.model.ops) if program.model is not None else []
-    while True:  # removing an identity run can make two runs around it adjacent
-        fused = _fuse_once(ops, context.tolerance)
-        if fused == ops:
-            break
-        ops = fused
+    # Removing an identity run can make the gates around it a new run, so fuse again then.
+    # Otherwise the result has no run left: a u3 has its run's first tags, and the run was
+    # maximal, so the gates next to it could not extend it and cannot extend the u3.
+    gates = [_fusable(op) for op in ops]  # once per op: every pass and product needs it
+    vanished = True
+    while vanished:
+        ops, gates, vanished = _fuse_once(ops, gates, context.tolerance)
     return with_ops(program, ops)

@@ -40,7 +40,7 @@ def _prune(ops: Sequence[ir.Operation], live: set[int]) -> list[ir.Operation]:
     live = set(live)
     kept: list[ir.Operation] = []
     for op in reversed(ops):
-        if live.intersection(op.wires):
+        if not live.isdisjoint(op.wires):
             kept.append(op)
             live.update(op.wires)
     kept.reverse()
@@ -51,11 +51,10 @@ def _drop_final_diagonals(ops: Sequence[ir.Operation], other: set[int]) -> list[
     """Without the diagonal gates off the ``other`` wires that no later op touches: one walk
     back, where a dropped gate no longer hides the gates before it."""
     kept: list[ir.Operation | None] = list(ops)
-    blocked: set[int] = set()  # wires with a kept op after the current one
+    blocked = set(other)  # the other wires, and the wires with a kept op after the current one
     for index in range(len(ops) - 1, -1, -1):
         op = ops[index]
-        hidden = blocked.union(other).intersection(op.wires)
-        if not hidden and not is_channel(op) and op.name in DIAGONAL:
+        if op.name in DIAGONAL and blocked.isdisjoint(op.wires) and not is_channel(op):
             kept[index] = None
             continue
         blocked.update(op.wires)
@@ -84,8 +83,9 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     other = _other_basis_wires(model.measurements)
     ops = list(model.ops)
     while True:
-        pruned = _drop_final_diagonals(_prune(ops, live), other)
-        if pruned == ops:
+        pruned = _prune(ops, live)
+        ops = _drop_final_diagonals(pruned, other)
+        # Pruning is idempotent: only a dropped diagonal gate can leave more to prune.
+        if len(ops) == len(pruned):
             break
-        ops = pruned
     return with_ops(program, ops)

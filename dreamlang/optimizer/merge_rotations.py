@@ -7,7 +7,7 @@ import dataclasses
 from dreamlang import ir
 
 from .common import Context, WireIndex, is_channel, may_merge, ops_of, with_ops
-from .commutation import commutes, wire_key
+from .commutation import commuting_with, wire_key
 
 __all__ = ["mergeable", "rule"]
 
@@ -41,13 +41,28 @@ def _partner(ops: list[ir.Operation | None], wires: WireIndex, index: int) -> in
     it commutes with, or None."""
     op = ops[index]
     assert op is not None
+    name, commutes_with_op = op.name, commuting_with(op)
+    for j in wires.before(index):
+        other = ops[j]
+        if other is None:
+            continue
+        if other.name == name and mergeable(other, op):  # the name first: no call
+            return j
+        if not commutes_with_op(other):
+            return None
+    return None
 
-    def passes(other: ir.Operation) -> bool:
-        return commutes(other, op) and not mergeable(other, op)
 
-    j = wires.previous(index, passes)
-    earlier = None if j is None else ops[j]
-    return j if earlier is not None and mergeable(earlier, op) else None
+def _candidate(op: ir.Operation) -> bool:
+    """Whether ``op`` is a rotation that may merge with an earlier one of its name and wires
+    (the conditions of ``mergeable`` that do not depend on the other gate)."""
+    tag = op.tags.dropout
+    return (
+        op.name in ROTATIONS
+        and len(op.params) == 1
+        and not is_channel(op)
+        and (tag is None or tag.group is not None)
+    )
 
 
 def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
@@ -68,13 +83,22 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     """
     del context  # merging is exact and structural: no tolerance is needed
     ops: list[ir.Operation | None] = list(ops_of(program))
-    wires = WireIndex(ops)
+    wires: WireIndex | None = None  # built at the first scan: many programs need none
+    # (wire key, name) -> how many rotations before the current one are left with them: when
+    # there is none, the scan cannot find a partner. A merge keeps the earlier one's key.
+    left: dict[tuple[tuple[int, ...], str], int] = {}
     for index, op in enumerate(ops):
-        if op is None or op.name not in ROTATIONS or is_channel(op):
+        if op is None or not _candidate(op):
             continue
-        j = _partner(ops, wires, index)
+        key = (wire_key(op), op.name)
+        j = None
+        if left.get(key):
+            wires = wires or WireIndex(ops)
+            j = _partner(ops, wires, index)
         earlier = None if j is None else ops[j]
         if j is not None and earlier is not None:
             angle = _sum(earlier.params[0], op.params[0])
             ops[j], ops[index] = dataclasses.replace(earlier, params=(angle,)), None
+        else:
+            left[key] = left.get(key, 0) + 1
     return with_ops(program, [op for op in ops if op is not None])

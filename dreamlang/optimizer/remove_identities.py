@@ -53,10 +53,10 @@ def is_identity(op: ir.Operation, tolerance: float, exact_phase: bool = False) -
     """Whether a gate is the identity (with ``exact_phase``) or the identity up to a global
     phase, its constant angles within ``tolerance`` (absolute, on the angle modulo its
     period)."""
+    if op.name not in _PERIOD and op.name not in _EULER:  # most gates: no angle, no tags read
+        return op.name == "i" and not is_channel(op)
     if is_channel(op):
         return False
-    if op.name == "i":
-        return True
     if op.name in _PERIOD:
         period = _PERIOD[op.name]
         if exact_phase and op.name not in ("phase", "cphase"):
@@ -64,6 +64,8 @@ def is_identity(op: ir.Operation, tolerance: float, exact_phase: bool = False) -
         return _full_turns(op.params[0], period, tolerance)
     if op.name in _EULER:
         theta, (a, b) = _EULER[op.name]
+        if constant(op.params[theta]) is None:  # symbolic (usual): no sum to build and walk
+            return False
         total = ir.Binary("+", op.params[a], op.params[b])
         if exact_phase and op.name == "rot":
             # RY(theta) = +-I at theta = 0, 2*pi (mod 4*pi); the two RZs then need the same sign:
