@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dreamlang import ir
 
-from .common import Context, ops_of
+from .common import Context, ops_of, with_ops
 
 __all__ = ["LEVELS", "PIPELINES", "RULES", "PassStat", "optimize"]
 
@@ -23,15 +23,34 @@ RULES: dict[str, str] = {
     "fuse_noise": "fuse_noise",
     "fuse_single_qubit": "fuse_single_qubit",
     "light_cone": "light_cone",
+    "phase_polynomial": "phase_polynomial",
 }
 _O1 = ("fold_constants", "remove_identities", "cancel_inverses", "merge_rotations", "fuse_noise")
 PIPELINES: dict[int, tuple[str, ...]] = {
     0: (),
     1: _O1,
-    2: (*_O1, "fuse_single_qubit", "light_cone"),
+    2: (*_O1, "phase_polynomial", "fuse_single_qubit", "light_cone"),
 }
 LEVELS = tuple(PIPELINES)
 MAX_ROUNDS = 8  # every rule only removes or shrinks, so a fixed point comes in a few rounds
+# Rules whose result depends on the operations only, and for which a program they leave
+# unchanged stays unchanged when operations that no later operation shares a wire with are
+# removed (all that light_cone removes): each op still sees the same ops before it on its
+# wires. After such a removal the pipeline need not run them again to confirm the fixed point.
+TRAILING_SAFE = frozenset(
+    {
+        "fold_constants",
+        "remove_identities",
+        "cancel_inverses",
+        "merge_rotations",
+        "fuse_noise",
+        "fuse_single_qubit",
+    }
+)
+# Rules that treat each operation on its own (keep, replace or drop it, whatever the others
+# are): a program leaves one unchanged when each of its operations does, so after a change
+# only the operations that are new since the rule last ran need a look.
+LOCAL = frozenset({"fold_constants", "remove_identities"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +93,79 @@ def optimize(
     names = PIPELINES[level] if rules is None else tuple(rules)
     loaded = [(name, load_rule(name)) for name in names]
     context = context or Context(exact_phase=level < 2)
+    # What each rule (by its place: a list may name one twice) returned last, or a program
+    # known to be as good. Rules are idempotent and return their input object when nothing
+    # changes, so a rule given back that very object would return it again: it is skipped.
+    fixed: list[ir.Program | None] = [None] * len(loaded)
     for round_number in range(1, MAX_ROUNDS + 1):
         before_round = ops_of(program)
-        for name, rule in loaded:
-            before = ops_of(program)
-            program = rule(program, context=context)
+        for place, (name, rule) in enumerate(loaded):
+            before = program
+            if program is fixed[place]:
+                pass
+            elif name in LOCAL and _new_ops_unchanged(rule, context, fixed[place], program):
+                fixed[place] = program
+            else:
+                program = fixed[place] = rule(program, context=context)
+                if program is not before:
+                    _carry_fixed(loaded, fixed, before, program)
             if stats is not None:
-                after = ops_of(program)
-                kept = set(before)
-                changed = sum(1 for op in after if op not in kept)
-                stats.append(PassStat(name, round_number, len(before), len(after), changed))
+                stats.append(_stat(name, round_number, ops_of(before), ops_of(program)))
         if ops_of(program) == before_round:
             break
     return program
+
+
+def _stat(
+    name: str, round_number: int, before: Sequence[ir.Operation], after: Sequence[ir.Operation]
+) -> PassStat:
+    kept = set(before)
+    changed = sum(1 for op in after if op not in kept)
+    return PassStat(name, round_number, len(before), len(after), changed)
+
+
+def _new_ops_unchanged(
+    rule: Rule, context: Context, last: ir.Program | None, program: ir.Program
+) -> bool:
+    """Whether the LOCAL ``rule``, which returned ``last``, leaves the operations of
+    ``program`` that are not in ``last`` unchanged (False also when most of them are new:
+    running the rule on the whole program is then as quick)."""
+    if last is None:
+        return False
+    known = {id(op) for op in ops_of(last)}  # ``last`` holds its ops: their ids stay theirs
+    ops = ops_of(program)
+    new = [op for op in ops if id(op) not in known]
+    if 2 * len(new) > len(ops):
+        return False
+    probe = with_ops(program, new)
+    return rule(probe, context=context) is probe
+
+
+def _carry_fixed(
+    loaded: Sequence[tuple[str, Rule]],
+    fixed: list[ir.Program | None],
+    before: ir.Program,
+    after: ir.Program,
+) -> None:
+    """Mark ``after`` as unchanged by the TRAILING_SAFE rules that left ``before`` unchanged,
+    when ``after`` is ``before`` without some trailing operations."""
+    places = [
+        k for k, (name, _) in enumerate(loaded) if fixed[k] is before and name in TRAILING_SAFE
+    ]
+    if places and _only_trailing_removed(ops_of(before), ops_of(after)):
+        for k in places:
+            fixed[k] = after
+
+
+def _only_trailing_removed(before: Sequence[ir.Operation], after: Sequence[ir.Operation]) -> bool:
+    """Whether ``after`` is ``before`` (the same objects, in order) without some operations,
+    each of which no kept operation after it shares a wire with."""
+    later: set[int] = set()  # the wires of the kept operations after the current one
+    k = len(after) - 1
+    for op in reversed(before):
+        if k >= 0 and after[k] is op:
+            later.update(op.wires)
+            k -= 1
+        elif not later.isdisjoint(op.wires):
+            return False
+    return k < 0
