@@ -102,8 +102,9 @@ def write_output(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` all at once: temp file in the same folder, fsync, rename.
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` (or bytes) all at once: temp file in the same folder,
+    fsync, rename.
 
     Readers see the old or the new file, never half of one; nothing is left behind on failure.
     """
@@ -113,8 +114,9 @@ def atomic_write(path: Path, text: str) -> None:
     except OSError as exc:
         raise CLIError(f"cannot write '{path}': {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, _mode_for(path))

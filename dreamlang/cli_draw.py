@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from dreamlang.cli_commands import (
@@ -18,7 +15,7 @@ from dreamlang.cli_commands import (
     write_output,
 )
 
-__all__ = ["atomic_write_bytes", "cmd_draw", "draw_options"]
+__all__ = ["cmd_draw", "draw_options"]
 
 FORMATS = ("text", "svg", "png")
 
@@ -73,10 +70,8 @@ def cmd_draw(args: argparse.Namespace) -> int:
         drawing = draw(program, fmt, width=args.width, epoch=args.epoch, seed=seed, step=args.step)
     except ImportError as exc:  # matplotlib missing: the message says what to install
         raise CLIError(str(exc)) from None
-    if isinstance(drawing, bytes):
-        assert out is not None
-        atomic_write_bytes(out, drawing)
-    elif out is None:
+    if out is None:
+        assert isinstance(drawing, str)  # PNG needs -o, checked above
         write_output(drawing)
     else:
         atomic_write(out, drawing)
@@ -88,31 +83,3 @@ def _format(args: argparse.Namespace) -> str:
         return str(args.format)
     suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
     return suffix if suffix in ("svg", "png") else "text"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` all at once (temp file in the same folder, then rename)."""
-    path = Path(os.path.realpath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise CLIError(f"cannot write '{path}': {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise CLIError(f"cannot write '{path}': {exc.strerror or exc}") from None
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
