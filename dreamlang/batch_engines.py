@@ -10,7 +10,7 @@ import numpy as np
 
 from dreamlang.compiled import CompiledModel
 
-__all__ = ["aer_available", "engine_for", "one_by_one"]
+__all__ = ["aer_available", "engine_for", "estimator_engine", "one_by_one"]
 
 ANGLES = "grad.angles"  # dreamlang.batch_eval.ANGLES (not imported: that module imports this)
 
@@ -121,12 +121,12 @@ def _index(parameter: Any) -> int:
 _BINDS_EXACTLY = frozenset({"rx", "ry", "rz", "p", "u", "rxx", "ryy", "rzz"})
 
 
-def _decompose(operation: Any, basis: set[str]) -> bool:
+def _decompose(operation: Any, basis: set[str] | None) -> bool:
     """Whether Aer needs this instruction decomposed: unsupported by the method (crz on
     density matrices), or symbolic and not known to bind exactly."""
     from qiskit.circuit import ParameterExpression
 
-    if operation.name not in basis:
+    if basis is not None and operation.name not in basis:
         return True
     symbolic = any(isinstance(p, ParameterExpression) for p in operation.params)
     return symbolic and operation.name not in _BINDS_EXACTLY
@@ -135,24 +135,26 @@ def _decompose(operation: Any, basis: set[str]) -> bool:
 def _saving(plan: Any, circuit: Any, method: str) -> Any:
     """The circuit with a save instruction per native term: exact expectation values, and
     probabilities with wire 0 the most significant bit (Aer puts qubits[0] least)."""
-    from qiskit.quantum_info import SparsePauliOp
 
-    basis = set(_aer(method).configuration().basis_gates)
-    circuit = circuit.copy()
-    for _ in range(8):  # Qiskit's exact decompositions, until every gate binds exactly
-        names = {i.operation.name for i in circuit.data if _decompose(i.operation, basis)}
-        if not names:
-            break
-        circuit = circuit.decompose(gates_to_decompose=sorted(names))
+    circuit = _bindable(circuit, set(_aer(method).configuration().basis_gates))
     everything = list(range(plan.num_qubits))
     for i, term in enumerate(plan.terms):
         if term.kind == "probs":
             circuit.save_probabilities(list(reversed(term.wires)), label=f"t{i}")
         elif term.factors:
-            letters = "".join(p for p, _ in term.factors)
-            wires = [w for _, w in term.factors]
-            op = SparsePauliOp.from_sparse_list([(letters, wires, 1.0)], plan.num_qubits)
-            circuit.save_expectation_value(op, everything, label=f"t{i}")
+            circuit.save_expectation_value(_pauli(plan, term), everything, label=f"t{i}")
+    return circuit
+
+
+def _bindable(circuit: Any, basis: set[str] | None) -> Any:
+    """The circuit with Qiskit's exact decompositions applied until every gate is in
+    ``basis`` (None: any) and every symbolic gate is one that binds exactly."""
+    circuit = circuit.copy()
+    for _ in range(8):
+        names = {i.operation.name for i in circuit.data if _decompose(i.operation, basis)}
+        if not names:
+            break
+        circuit = circuit.decompose(gates_to_decompose=sorted(names))
     return circuit
 
 
@@ -165,6 +167,52 @@ def _aer_terms(plan: Any, result: Any, rows: int) -> list[Any]:
         data = [np.real(result.data(j)[f"t{i}"]) for j in range(rows)]
         out.append(np.asarray(data, dtype=np.float64))
     return out
+
+
+def estimator_engine(estimator: Any) -> Any:
+    """A batch engine that runs each circuit configuration as one PUB on ``estimator``, any
+    Qiskit EstimatorV2 primitive (Aer's, a cloud runtime's): every row of angles is one
+    binding, every expval term one observable."""
+
+    def engine(
+        model: CompiledModel,
+        angles: np.ndarray,
+        epoch: int,
+        training: bool,
+        dropped: frozenset[int],
+        mixed: dict[int, float],
+    ) -> list[Any]:
+        plan, runner = model._plan, model._runner
+        if any(term.kind == "probs" for term in plan.terms):
+            raise ValueError("an Estimator measures expectation values: probs needs no estimator=")
+        kwargs: dict[str, Any] = {"epoch": epoch, "training": training, "dropped": dropped}
+        if mixed:
+            raise ValueError("exact-mode dropout needs dreamlang's own engine, not estimator=")
+        # Aer's primitives share its binding bug (see _BINDS_EXACTLY); decomposing is exact.
+        circuit = _bindable(runner.build_circuit(**kwargs), None)
+        words = [t for t in plan.terms if t.factors]
+        observables = [_pauli(plan, t) for t in words]
+        values = np.stack([angles[:, _index(p)] for p in circuit.parameters], axis=-1)
+        pub = (
+            (circuit, observables, values[:, None, :]) if len(values[0]) else (circuit, observables)
+        )
+        try:
+            evs = np.asarray(estimator.run([pub]).result()[0].data.evs, dtype=np.float64)
+        except Exception as exc:  # the primitive's own error: name it, keep it readable
+            raise ValueError(f"the estimator could not run the model: {exc}") from exc
+        evs = np.broadcast_to(evs, (len(angles), len(words)))
+        columns = iter(range(len(words)))
+        return [evs[:, next(columns)] if t.factors else np.ones(len(angles)) for t in plan.terms]
+
+    return engine
+
+
+def _pauli(plan: Any, term: Any) -> Any:
+    from qiskit.quantum_info import SparsePauliOp
+
+    letters = "".join(p for p, _ in term.factors)
+    wires = [w for _, w in term.factors]
+    return SparsePauliOp.from_sparse_list([(letters, wires, 1.0)], plan.num_qubits)
 
 
 # ---- Cirq: one simulate_sweep over the rows' resolvers ----
@@ -194,16 +242,38 @@ def cirq_engine(
     resolvers = [cirq.ParamResolver({names[i]: row[i] for i in keep}) for row in angles]
     qubits = cirq.LineQubit.range(plan.num_qubits)
     spec = runner._terms
+    # A model's circuit entangles its few qubits at once: splitting untangled states only
+    # costs time (~25% of a density-matrix sweep).
     if plan.noisy:
-        simulator: Any = cirq.DensityMatrixSimulator(dtype=np.complex128)
+        simulator: Any = cirq.DensityMatrixSimulator(
+            dtype=np.complex128, split_untangled_states=False
+        )
+        circuit = circuit.map_operations(_fixed_mixture)
         results = simulator.simulate_sweep(circuit, resolvers, qubit_order=qubits)
         states = [r.final_density_matrix for r in results]
     else:
-        simulator = cirq.Simulator(dtype=np.complex128)
+        simulator = cirq.Simulator(dtype=np.complex128, split_untangled_states=False)
         results = simulator.simulate_sweep(circuit, resolvers, qubit_order=qubits)
         states = [r.final_state_vector for r in results]
     rows = [_cirq_terms(np.asarray(s), spec, plan.num_qubits, plan.noisy) for s in states]
     return [np.stack([np.asarray(r[t], dtype=np.float64) for r in rows]) for t in range(len(spec))]
+
+
+def _fixed_mixture(operation: Any) -> Any:
+    """A depolarizing channel as the same mixture, computed once: Cirq's DepolarizingChannel
+    rebuilds its Pauli products on every application (~15% of a noisy sweep)."""
+    import cirq
+
+    if isinstance(operation.gate, cirq.DepolarizingChannel):
+        return _mixture_channel(operation.gate).on(*operation.qubits)
+    return operation
+
+
+@functools.cache
+def _mixture_channel(gate: Any) -> Any:
+    import cirq
+
+    return cirq.MixedUnitaryChannel(cirq.mixture(gate))
 
 
 # ---- PennyLane: one broadcast QNode call, grad.angles with one column per row ----

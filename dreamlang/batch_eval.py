@@ -11,7 +11,7 @@ import numpy as np
 from dreamlang import ir
 from dreamlang.compiled import CompiledModel, _runtime
 
-__all__ = ["ANGLES", "AngleModel", "angle_program"]
+__all__ = ["ANGLES", "AngleModel", "angle_program", "configurations"]
 
 # The one parameter vector of the angle program: gate angle i is ``grad.angles[i]``. '.' is
 # not allowed in a .dream identifier, so it cannot clash with a user's name (like grad.shift).
@@ -100,7 +100,7 @@ class AngleModel:
         one engine call per circuit configuration (mask, exact-mixture part or member)."""
         epoch, training, _, _ = when
         out = []
-        for parts in self._configurations(when, mode):
+        for parts in configurations(self.model, when, mode):
             total: list[Any] | None = None
             for weight, dropped, mixed in parts:
                 terms = self._terms(angles, epoch, training, dropped, mixed)
@@ -131,32 +131,30 @@ class AngleModel:
         parts = [self.engine(self.model, c, epoch, training, dropped, mixed) for c in chunks]
         return [np.concatenate([np.asarray(p[t]) for p in parts]) for t in range(len(plan.terms))]
 
-    def _configurations(
-        self, when: tuple[Any, ...], mode: str
-    ) -> list[list[tuple[float | None, frozenset[int], dict[int, float]]]]:
-        """Per ensemble member, the circuits to run and their weights (None: the only one),
-        decided exactly as ``_runtime._run`` decides them."""
-        plan, rt = self.model._plan, _runtime()
-        epoch, training, seed, step = when
-        plain: list[tuple[float | None, frozenset[int], dict[int, float]]] = [
-            (None, frozenset(), {})
-        ]
-        if not plan.dropout or (mode == "sampled" and not training and plan.ensemble <= 1):
+
+def configurations(
+    model: CompiledModel, when: tuple[Any, ...], mode: str
+) -> list[list[tuple[float | None, frozenset[int], dict[int, float]]]]:
+    """Per ensemble member, the circuits to run and their weights (None: the only one),
+    decided exactly as ``_runtime._run`` decides them."""
+    plan, rt = model._plan, _runtime()
+    epoch, training, seed, step = when
+    plain: list[tuple[float | None, frozenset[int], dict[int, float]]] = [(None, frozenset(), {})]
+    if not plan.dropout or (mode == "sampled" and not training and plan.ensemble <= 1):
+        return [plain]
+    probs, layer_probs = model._dropout_probabilities(epoch)
+    if mode == "exact":
+        if not training:
             return [plain]
-        probs, layer_probs = self.model._dropout_probabilities(epoch)
-        if mode == "exact":
-            if not training:
-                return [plain]
-            mixture = rt._exact_mixture(plan.dropout, probs, layer_probs)
-            return [[(w, d, m) for w, d, m in mixture]]
-        if plan.ensemble > 1:
-            masks = [
-                rt._member_mask(plan.dropout, probs, layer_probs, seed, k)
-                for k in range(plan.ensemble)
-            ]
-        else:
-            masks = [rt._dropout_mask(plan.dropout, probs, layer_probs, (seed, epoch, step))]
-        return [[(None, mask, {})] for mask in masks]
+        mixture = rt._exact_mixture(plan.dropout, probs, layer_probs)
+        return [[(w, d, m) for w, d, m in mixture]]
+    if plan.ensemble > 1:
+        masks = [
+            rt._member_mask(plan.dropout, probs, layer_probs, seed, k) for k in range(plan.ensemble)
+        ]
+    else:
+        masks = [rt._dropout_mask(plan.dropout, probs, layer_probs, (seed, epoch, step))]
+    return [[(None, mask, {})] for mask in masks]
 
 
 def _measurements(terms: list[Any], measures: tuple[Any, ...], rows: int) -> np.ndarray:

@@ -32,6 +32,29 @@ OVERRIDES = {
 }
 
 
+def _estimator(spec: str) -> Any:
+    """An EstimatorV2 from --estimator: 'aer', 'statevector' or 'MODULE:NAME'."""
+    import importlib
+
+    known = {
+        "aer": "qiskit_aer.primitives:EstimatorV2",
+        "statevector": "qiskit.primitives:StatevectorEstimator",
+    }
+    module_name, _, name = known.get(spec, spec).partition(":")
+    if not name:
+        raise CLIError(f"--estimator must be aer, statevector or MODULE:NAME, not '{spec}'", 2)
+    try:
+        found = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as exc:
+        raise CLIError(
+            f"--estimator {spec}: cannot import {name} from {module_name} ({exc})"
+        ) from None
+    estimator = found() if isinstance(found, type) else found
+    if not callable(getattr(estimator, "run", None)):
+        raise CLIError(f"--estimator {spec}: {name} has no run() method (not an EstimatorV2)")
+    return estimator
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Train, printing one progress line per epoch on stderr and the JSON summary on stdout."""
     registry = import_backends()
@@ -53,6 +76,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             args.data,
             target=args.target,
             mode=args.mode,
+            diff_method=args.diff_method,
+            device=args.device,
+            estimator=None if args.estimator is None else _estimator(args.estimator),
+            max_density_qubits=args.max_density_qubits,
             out=args.out,
             resume=args.resume,
             progress=lambda line: print(line, file=sys.stderr, flush=True),
@@ -133,6 +160,29 @@ def train_options(sub: argparse.ArgumentParser) -> None:
         choices=("sampled", "exact"),
         default="sampled",
         help="dropout in training: sampled masks (default) or the exact mixture",
+    )
+    sub.add_argument(
+        "--diff-method",
+        choices=("best", "parameter-shift", "backprop", "adjoint"),
+        default="best",
+        help="circuit gradients: dreamlang's parameter-shift rules (any target), or PennyLane's "
+        "own best/backprop/adjoint (pennylane; 'best' is parameter-shift on qiskit and cirq)",
+    )
+    sub.add_argument(
+        "--device", metavar="NAME", help="PennyLane device to train on (e.g. lightning.qubit)"
+    )
+    sub.add_argument(
+        "--estimator",
+        metavar="SPEC",
+        help="Qiskit EstimatorV2 to train on: aer, statevector, or MODULE:NAME (a class, "
+        "instantiated without arguments, or an instance)",
+    )
+    sub.add_argument(
+        "--max-density-qubits",
+        type=int,
+        default=12,
+        metavar="N",
+        help="refuse density-matrix training (noise, exact dropout) past N qubits (default 12)",
     )
     sub.add_argument("--out", metavar="FILE", help="weights .npz, written atomically each epoch")
     sub.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")

@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,11 +14,13 @@ from typing import Any
 import numpy as np
 
 from dreamlang import ir
+from dreamlang.checkpoints import Paths, load_checkpoint, save
 
 __all__ = ["EpochRecord", "TrainResult", "settings_for", "train"]
 
 Arrays = dict[str, np.ndarray]
-CHECKPOINT_VERSION = 1
+# Past about 12 qubits a density matrix (16**n bytes) per batch row is impractical here.
+MAX_DENSITY_QUBITS = 12
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -42,12 +43,16 @@ class TrainResult:
     history: tuple[EpochRecord, ...]
     settings: ir.TrainSpec
     target: str
+    mode: str = "sampled"
+    diff_method: str = "parameter-shift"
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary: settings, the last epoch's figures and the whole history."""
         last = self.history[-1] if self.history else None
         return {
             "target": self.target,
+            "mode": self.mode,
+            "diff_method": self.diff_method,
             "settings": _settings_json(self.settings),
             "epochs_run": len(self.history),
             "final": None if last is None else dataclasses.asdict(last),
@@ -72,6 +77,10 @@ def train(
     *,
     target: str = "pennylane",
     mode: str = "sampled",
+    diff_method: str = "best",
+    device: Any = None,
+    estimator: Any = None,
+    max_density_qubits: int = MAX_DENSITY_QUBITS,
     out: str | os.PathLike[str] | None = None,
     resume: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -87,20 +96,29 @@ def train(
     them are written atomically after every epoch; ``resume`` continues from that checkpoint
     and gives the same result as an uninterrupted run. ``stop_after`` ends after that many
     epochs of this call (to test resuming).
+
+    Engines: ``diff_method`` 'parameter-shift' uses dreamlang's shift rules on every target;
+    on PennyLane, 'best' (the default), 'backprop' and 'adjoint' are the QNode's own, through
+    autograd (on Qiskit and Cirq 'best' is parameter-shift). ``device`` (PennyLane: a device
+    name or object) and ``estimator`` (Qiskit: an EstimatorV2 primitive) run the circuits
+    elsewhere. Density-matrix training (noise, exact dropout) past ``max_density_qubits``
+    is refused with a message instead of exhausting memory.
     """
     from dreamlang.training import make_optimizer
 
     program = _program(source)
     spec = settings_for(program, **overrides)
-    run = _Run(program, spec, target, mode, data)
+    options = RunOptions(mode, diff_method, device, estimator, max_density_qubits)
+    run = _Run(program, spec, target, options, data)
     optimizer = make_optimizer(spec.optimizer, spec.lr, spec.momentum)
     params = run.model.init_params(spec.seed)
     history: list[EpochRecord] = []
-    paths = None if out is None else _Paths(Path(out))
+    paths = None if out is None else Paths(Path(out))
     if resume:
         if paths is None:
             raise ValueError("resume needs out= (the weights file whose checkpoint to continue)")
-        params, history = _load_checkpoint(paths.checkpoint, run.fingerprint, optimizer)
+        params, records = load_checkpoint(paths.checkpoint, run.fingerprint, optimizer)
+        history = [EpochRecord(**record) for record in records]
     first = len(history)
     for epoch in range(first, spec.epochs):
         if stop_after is not None and epoch >= first + stop_after:
@@ -112,16 +130,30 @@ def train(
         if progress is not None:
             progress(_progress_line(record, spec.epochs))
         if paths is not None:
-            _save(paths, params, optimizer.state_dict(), history, run.fingerprint)
-    return TrainResult(params, tuple(history), spec, target)
+            save(paths, params, optimizer.state_dict(), history, run.fingerprint)
+    return TrainResult(params, tuple(history), spec, target, mode, run.diff_method)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """How a run evaluates its circuits (none of these change the model or the data)."""
+
+    mode: str = "sampled"
+    diff_method: str = "best"
+    device: Any = None
+    estimator: Any = None
+    max_density_qubits: int = MAX_DENSITY_QUBITS
 
 
 class _Run:
     """What one training run needs: the compiled model, the gradient model and the data."""
 
-    def __init__(self, program: ir.Program, spec: ir.TrainSpec, target: str, mode: str, data: Any):
+    def __init__(
+        self, program: ir.Program, spec: ir.TrainSpec, target: str, options: RunOptions, data: Any
+    ):
         from dreamlang.compiled import compile as compile_model
         from dreamlang.gradients import GradientModel
+        from dreamlang.gradients_backprop import resolve_diff_method
         from dreamlang.training import Scaler, get_loss, load_csv, train_test_split
 
         model = program.model
@@ -129,9 +161,13 @@ class _Run:
         if len(model.inputs) != 1:
             raise ValueError("training needs a model with exactly one input (the features)")
         self.input = model.inputs[0]
+        mode = options.mode
         self.spec, self.mode = spec, mode
+        self.diff_method = resolve_diff_method(options.diff_method, target)
         self.model = compile_model(program, target, optimize=0)
+        _check_density_size(self.model, mode, options.max_density_qubits)
         self.gradients = GradientModel(program, target)
+        self.engine = _engines(self, target, options)
         self.head = self.model.head
         self.loss = get_loss(spec.loss)
         dataset = load_csv(data, spec.label)
@@ -148,7 +184,9 @@ class _Run:
         scaler = Scaler(spec.scale[0], *spec.scale[1])
         self.x_train = scaler.fit_transform(x_train)
         self.x_test = scaler.transform(x_test)
-        self.fingerprint = _fingerprint(program, spec, target, mode, dataset.X, dataset.y)
+        self.fingerprint = _fingerprint(
+            program, spec, target, mode, self.diff_method, dataset.X, dataset.y
+        )
 
     def _inputs(self, x: np.ndarray) -> dict[str, np.ndarray]:
         return {self.input.name: np.reshape(x, self.input.shape)}
@@ -176,18 +214,49 @@ class _Run:
         when.update(step=start // self.spec.batch_size, mode=self.mode)
         # Every sample and shifted circuit of the step in few simulator calls (batched).
         inputs = [self._inputs(self.x_train[index]) for index in batch]
-        values, jacobians = self.gradients.batch_value_and_jacobian(inputs, params, **when)
+        values, pullback = self._circuit_vjp(inputs, params, when)
         outputs, cache = head_forward(values, params, self.head)
         loss, d_out = self.loss(outputs, self.y_train[batch], num_classes=self.classes)
         grads, d_values = head_backward(cache, d_out, params, self.head)
-        for name, jacobian in jacobians.items():
-            quantum = sum(np.tensordot(d, jac, axes=1) for d, jac in zip(d_values, jacobian))
+        for name, quantum in pullback(d_values).items():
             grads[name] = np.asarray(grads.get(name, 0.0) + quantum, dtype=np.float64)
         return float(loss), grads
+
+    def _circuit_vjp(
+        self, inputs: list[Arrays], params: Arrays, when: dict[str, Any]
+    ) -> tuple[np.ndarray, Callable[[np.ndarray], Arrays]]:
+        """The batch's measurements and d loss / d measurements -> d loss / d param."""
+        if self.engine is not None:  # PennyLane's own differentiation
+            from dreamlang.gradients_backprop import backprop_value_and_vjp
+
+            key = (when["epoch"], True, when["seed"], when["step"], when["mode"])
+            names = list(self.gradients.params)
+            return backprop_value_and_vjp(self.model, inputs, params, names, key, self.engine)
+        values, jacobians = self.gradients.batch_value_and_jacobian(inputs, params, **when)
+
+        def pullback(d_values: np.ndarray) -> Arrays:
+            return {
+                name: np.asarray(
+                    sum(np.tensordot(d, jac, axes=1) for d, jac in zip(d_values, jacobian))
+                )
+                for name, jacobian in jacobians.items()
+            }
+
+        return values, pullback
 
     def predict(self, epoch: int, params: Arrays, x: np.ndarray) -> np.ndarray:
         """The head's outputs for each row of ``x``, in eval mode."""
         inputs = [self._inputs(row) for row in x]
+        if self.engine is not None:  # on the same PennyLane device and QNodes as training
+            from dreamlang.gradients_backprop import backprop_forward
+            from dreamlang.training import head_forward
+
+            key = (epoch, False, self.spec.seed, 0, self.mode)
+            members = backprop_forward(self.model, inputs, params, key, self.engine)
+            heads = [
+                head_forward(members[:, m], params, self.head)[0] for m in range(members.shape[1])
+            ]
+            return np.mean(heads, axis=0)  # type: ignore[no-any-return]
         rows = self.gradients.batch_forward(inputs, params, epoch=epoch, mode=self.mode)
         return np.asarray(rows, dtype=np.float64).reshape(len(x), -1)
 
@@ -204,6 +273,40 @@ class _Run:
         return EpochRecord(
             epoch + 1, loss, train_loss, train_accuracy, test_loss, test_accuracy, round(seconds, 3)
         )
+
+
+def _engines(run: _Run, target: str, options: RunOptions) -> Any:
+    """The PennyLane engine of a run that differentiates with PennyLane (else None); a Qiskit
+    estimator is installed as the gradient model's batch engine."""
+    if options.device is not None and target != "pennylane":
+        raise ValueError(f"device= picks a PennyLane device; the {target} target has none")
+    if options.estimator is not None:
+        if target != "qiskit":
+            raise ValueError(f"estimator= picks a Qiskit Estimator; the {target} target has none")
+        from dreamlang.batch_engines import estimator_engine
+
+        run.gradients.angle_model.engine = estimator_engine(options.estimator)
+    if run.diff_method == "parameter-shift":
+        if options.device is not None:
+            raise ValueError("device= runs PennyLane's own differentiation, not parameter-shift")
+        return None
+    from dreamlang.gradients_backprop import Engine
+
+    return Engine(options.device, run.diff_method)
+
+
+def _check_density_size(model: Any, mode: str, limit: int) -> None:
+    """Refuse density-matrix training past ``limit`` qubits: memory grows as 16**n."""
+    plan = model._plan
+    if not (plan.noisy or (mode == "exact" and plan.dropout)) or plan.num_qubits <= limit:
+        return
+    gib = 16 * 4.0**plan.num_qubits / 2**30
+    raise ValueError(
+        f"training '{plan.name}' needs {plan.num_qubits}-qubit density matrices "
+        f"({gib:,.1f} GiB each, and one per batch row and shifted circuit), past the limit of "
+        f"{limit} qubits: train in sampled mode without noise channels, or raise the limit "
+        "(--max-density-qubits) for a machine built for it"
+    )
 
 
 def _accuracy(outputs: np.ndarray, labels: np.ndarray) -> float:
@@ -257,63 +360,3 @@ def _fingerprint(program: ir.Program, spec: ir.TrainSpec, *parts: Any) -> str:
     for part in parts:
         digest.update(part.tobytes() if isinstance(part, np.ndarray) else repr(part).encode())
     return digest.hexdigest()
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Paths:
-    weights: Path
-
-    @property
-    def checkpoint(self) -> Path:
-        return self.weights.with_name(self.weights.name + ".checkpoint.npz")
-
-
-def _save(
-    paths: _Paths, params: Arrays, state: Arrays, history: list[EpochRecord], fingerprint: str
-) -> None:
-    _atomic_npz(paths.weights, params)
-    meta = {"version": CHECKPOINT_VERSION, "fingerprint": fingerprint}
-    meta["history"] = [dataclasses.asdict(r) for r in history]
-    payload = {f"param/{k}": v for k, v in params.items()}
-    payload.update({f"optimizer/{k}": v for k, v in state.items()})
-    payload["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    _atomic_npz(paths.checkpoint, payload)
-
-
-def _atomic_npz(path: Path, arrays: Arrays) -> None:
-    """Write ``arrays`` as .npz all at once: a temp file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        named: dict[str, Any] = dict(arrays)  # numpy's stub would take a key for allow_pickle
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **named)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _load_checkpoint(
-    path: Path, fingerprint: str, optimizer: Any
-) -> tuple[Arrays, list[EpochRecord]]:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"cannot resume: no readable checkpoint '{path}' ({exc})") from None
-    meta = json.loads(bytes(arrays.pop("meta")).decode())
-    if meta.get("version") != CHECKPOINT_VERSION or meta.get("fingerprint") != fingerprint:
-        raise ValueError(
-            f"cannot resume from '{path}': it was written for another model, data set, target "
-            "or settings"
-        )
-    params = {k.removeprefix("param/"): v for k, v in arrays.items() if k.startswith("param/")}
-    state = {
-        k.removeprefix("optimizer/"): v for k, v in arrays.items() if k.startswith("optimizer/")
-    }
-    optimizer.load_state_dict(state)
-    history = [EpochRecord(**record) for record in meta["history"]]
-    return params, history

@@ -2,7 +2,7 @@
 
 Run from the repository root (needs dreamlang with a backend, and matplotlib for the plot):
 
-    python examples/dropout_study.py [--target cirq] [--epochs 30] [--out-dir examples/results]
+    python examples/dropout_study.py [--target qiskit] [--epochs 30] [--out-dir examples/results]
 
 The model (examples/dropout_study.dream) has 36 trainable angles for 3 features, and it learns from
 only 24 noisy samples of the two-moons data, so it can fit noise; the held-out 56 samples show how
@@ -95,7 +95,7 @@ def plot(results: list[tuple[str, object]], path: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", default="cirq", help="pennylane, qiskit or cirq (default)")
+    parser.add_argument("--target", default="pennylane", help="pennylane (default), qiskit or cirq")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--out-dir", type=Path, default=HERE / "results")
     args = parser.parse_args()

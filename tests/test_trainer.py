@@ -64,13 +64,21 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def histories(files: tuple[Path, Path]) -> dict[str, dreamlang.trainer.TrainResult]:
     model, data = files
-    return {target: dreamlang.train(model, data, target=target) for target in TARGETS}
+    runs = {target: dreamlang.train(model, data, target=target) for target in TARGETS}
+    # 'best' is PennyLane's backprop on pennylane; the shift rules must give the same run.
+    runs["pennylane/shift"] = dreamlang.train(
+        model, data, target="pennylane", diff_method="parameter-shift"
+    )
+    return runs
 
 
 def test_every_target_gives_the_same_loss_after_every_epoch(histories: dict) -> None:
     reference = histories["cirq"]
     assert len(reference.history) == 3
-    for target in TARGETS:
+    assert histories["pennylane"].diff_method == "best"  # PennyLane's: backprop here
+    assert histories["pennylane/shift"].diff_method == "parameter-shift"
+    assert histories["qiskit"].summary()["diff_method"] == "parameter-shift"
+    for target in histories:
         result = histories[target]
         for got, want in zip(result.history, reference.history, strict=True):
             assert got.loss == pytest.approx(want.loss, abs=1e-8), target
@@ -85,13 +93,16 @@ def test_training_lowers_the_loss(histories: dict) -> None:
     assert losses[-1] < losses[0]
 
 
-def test_resume_reproduces_the_uninterrupted_run(files: tuple[Path, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", ["qiskit", "pennylane"])
+def test_resume_reproduces_the_uninterrupted_run(
+    files: tuple[Path, Path], tmp_path: Path, target: str
+) -> None:
     model, data = files
     out = tmp_path / "weights.npz"
-    whole = dreamlang.train(model, data, target="qiskit")
-    first = dreamlang.train(model, data, target="qiskit", out=out, stop_after=1)
+    whole = dreamlang.train(model, data, target=target)
+    first = dreamlang.train(model, data, target=target, out=out, stop_after=1)
     assert len(first.history) == 1 and out.exists()
-    resumed = dreamlang.train(model, data, target="qiskit", out=out, resume=True)
+    resumed = dreamlang.train(model, data, target=target, out=out, resume=True)
     assert resumed.history == tuple(
         dataclass_replace_seconds(r, s) for r, s in zip(whole.history, resumed.history, strict=True)
     )
@@ -128,6 +139,10 @@ def test_overrides_and_data_mistakes_are_clear(files: tuple[Path, Path], tmp_pat
     wide.write_text("a,b,c,label\n1,2,3,0\n4,5,6,1\n1,2,3,0\n4,5,6,1\n", "utf-8")
     with pytest.raises(ValueError, match="3 feature column"):
         dreamlang.train(model, wide, target="cirq")
+    with pytest.raises(ValueError, match="backprop needs the pennylane target"):
+        dreamlang.train(model, data, target="cirq", diff_method="backprop")
+    with pytest.raises(ValueError, match="diff_method must be one of"):
+        dreamlang.train(model, data, target="pennylane", diff_method="finite-diff")
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
