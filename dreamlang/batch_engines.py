@@ -159,13 +159,14 @@ def _bindable(circuit: Any, basis: set[str] | None) -> Any:
 
 
 def _aer_terms(plan: Any, result: Any, rows: int) -> list[Any]:
+    datas = [result.data(j) for j in range(rows)]  # each call builds a dict: once per row
     out = []
     for i, term in enumerate(plan.terms):
         if term.kind == "expval" and not term.factors:
             out.append(np.ones(rows))  # the identity's expectation, exactly
             continue
-        data = [np.real(result.data(j)[f"t{i}"]) for j in range(rows)]
-        out.append(np.asarray(data, dtype=np.float64))
+        label = f"t{i}"
+        out.append(np.asarray([np.real(data[label]) for data in datas], dtype=np.float64))
     return out
 
 

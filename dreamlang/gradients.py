@@ -42,6 +42,7 @@ class GradientModel:
         self.params: dict[str, tuple[int, ...]] = {p.name: p.shape for p in model.params}
         self.output_size = sum(_rows(m) for m in model.measurements)
         self._broadcasting = True  # PennyLane: evaluate the shifts as one batch
+        self._last_mask: tuple[Any, frozenset[int]] = (None, frozenset())
 
     @property
     def slots(self) -> int:
@@ -172,9 +173,11 @@ class GradientModel:
         plan = self.model._plan
         if not (training and mode == "sampled" and plan.dropout and plan.ensemble <= 1):
             return frozenset()
-        probs, layer_probs = self.model._dropout_probabilities(epoch)
-        mask = _runtime()._dropout_mask(plan.dropout, probs, layer_probs, (seed, epoch, step))
-        return frozenset(mask)
+        if self._last_mask[0] != when:  # a batch asks once per sample for the same mask
+            probs, layer_probs = self.model._dropout_probabilities(epoch)
+            mask = _runtime()._dropout_mask(plan.dropout, probs, layer_probs, (seed, epoch, step))
+            self._last_mask = (when, frozenset(mask))
+        return self._last_mask[1]
 
     def vjp(
         self, upstream: Any, inputs: dict[str, Any], params: dict[str, Any], **when: Any
