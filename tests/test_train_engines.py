@@ -12,7 +12,7 @@ import pytest
 
 import dreamlang
 from dreamlang.cli import main
-from dreamlang.training import moons
+from tests.test_trainer import write_files
 
 # Noise-free, so that state-vector engines (lightning, Estimators) can run it.
 PURE = """\
@@ -46,14 +46,7 @@ model pure {
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("engines")
-    model = folder / "pure.dream"
-    model.write_text(PURE, "utf-8")
-    x, y = moons(16, 0.1, seed=2)
-    rows = "".join(f"{a:.6f},{b:.6f},{label}\n" for (a, b), label in zip(x, y, strict=True))
-    data = folder / "moons.csv"
-    data.write_text("a,b,label\n" + rows, "utf-8")
-    return model, data
+    return write_files(tmp_path_factory.mktemp("engines"), PURE, seed=2)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +113,7 @@ def test_density_matrix_training_past_the_limit_is_refused(files: tuple[Path, Pa
     )
     path = model.with_name("noisy.dream")
     path.write_text(noisy, "utf-8")
-    with pytest.raises(ValueError, match="2-qubit density matrices .* past the limit of 1 qubits"):
+    with pytest.raises(ValueError, match=r"2-qubit density matrices .* past the limit of 1 qubits"):
         dreamlang.train(path, data, target="qiskit", max_density_qubits=1)
     with pytest.raises(ValueError, match="past the limit"):
         dreamlang.train(model, data, target="cirq", mode="exact", max_density_qubits=1)

@@ -49,16 +49,20 @@ model tiny {
 """
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("train")
-    model = folder / "tiny.dream"
-    model.write_text(TINY, "utf-8")
-    x, y = moons(16, 0.1, seed=1)
+def write_files(folder: Path, source: str, seed: int) -> tuple[Path, Path]:
+    """``model.dream`` with ``source`` and a 16-row two-moons CSV beside it."""
+    model = folder / "model.dream"
+    model.write_text(source, "utf-8")
+    x, y = moons(16, 0.1, seed=seed)
     rows = "".join(f"{a:.6f},{b:.6f},{label}\n" for (a, b), label in zip(x, y, strict=True))
     data = folder / "moons.csv"
     data.write_text("a,b,label\n" + rows, "utf-8")
     return model, data
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return write_files(tmp_path_factory.mktemp("train"), TINY, seed=1)
 
 
 @pytest.fixture(scope="module")
