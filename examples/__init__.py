@@ -1,0 +1,1 @@
+"""Shipped example models (.dream), the data they train on, and the dropout study script."""
