@@ -5,7 +5,7 @@ from __future__ import annotations
 from dreamlang import ir
 
 from .common import Context, WireIndex, constant, is_channel, may_merge, ops_of, with_ops
-from .commutation import commuting_with, wire_key
+from .commutation import partner_scan, wire_key
 
 __all__ = ["inverse_pair", "rule"]
 
@@ -55,12 +55,31 @@ def _symbol(angle: ir.Expr) -> object:
     symbol or both None: a cheap necessary test that hashes no expression tree."""
     while isinstance(angle, ir.Neg):
         angle = angle.operand
-    symbol = angle if isinstance(angle, ir.ParamRef | ir.InputRef) else None
-    if symbol is None and not isinstance(angle, ir.Num):
-        symbol = next((n for n in ir.walk(angle) if isinstance(n, ir.ParamRef | ir.InputRef)), None)
+    symbol = _first_symbol(angle)
     if symbol is None:
         return None
     return type(symbol), symbol.name, symbol.index  # a tuple hashes quicker than the dataclass
+
+
+_SYMBOLS = (ir.ParamRef, ir.InputRef)
+
+
+def _first_symbol(expr: ir.Expr) -> ir.ParamRef | ir.InputRef | None:
+    """The first symbol of ``expr`` in ir.walk's order (parents first, left before right)."""
+    while True:
+        if isinstance(expr, _SYMBOLS):
+            return expr
+        if isinstance(expr, ir.Binary):
+            symbol = _first_symbol(expr.left)
+            if symbol is not None:
+                return symbol
+            expr = expr.right
+        elif isinstance(expr, ir.Neg):
+            expr = expr.operand
+        elif isinstance(expr, ir.Call):
+            expr = expr.arg
+        else:
+            return None
 
 
 def _signatures(op: ir.Operation) -> tuple[Signature | None, Signature | None]:
@@ -96,22 +115,17 @@ def _partner(
     op = ops[index]
     assert op is not None
     key, name, _ = wanted
-    commutes_with_op = commuting_with(op)
-    for j in wires.before(index):
-        other = ops[j]
-        if other is None:
-            continue
+
+    def is_partner(other: ir.Operation) -> bool:
         # The cheap tests first: a partner has this name and wire key (see inverse_pair).
-        if (
+        return (
             other.name == name
             and wire_key(other) == key
             and may_merge(other, op)
             and inverse_pair(other, op, tolerance)
-        ):
-            return j
-        if not commutes_with_op(other):
-            return None
-    return None
+        )
+
+    return partner_scan(wires, index, is_partner)
 
 
 def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:

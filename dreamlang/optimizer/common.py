@@ -80,14 +80,27 @@ def constant(expr: ir.Expr) -> float | None:
     not a finite real number), computed with the front end's checked arithmetic."""
     if isinstance(expr, ir.Num):
         return expr.value
-    if isinstance(expr, _SYMBOLIC):  # the common case of a plain symbol, without a walk
-        return None
-    if any(isinstance(n, _SYMBOLIC) for n in ir.walk(expr)):
+    if isinstance(expr, _SYMBOLIC) or _symbolic(expr):
         return None
     try:
         return float(_value(expr))
     except ValueError:
         return None
+
+
+def _symbolic(expr: ir.Expr) -> bool:
+    """Whether ``expr`` holds a symbol or a schedule (as a walk over it would find; quicker)."""
+    while True:
+        if isinstance(expr, ir.Binary):
+            if _symbolic(expr.left):
+                return True
+            expr = expr.right
+        elif isinstance(expr, ir.Neg):
+            expr = expr.operand
+        elif isinstance(expr, ir.Call):
+            expr = expr.arg
+        else:
+            return isinstance(expr, _SYMBOLIC)
 
 
 def _value(expr: ir.Expr) -> float:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Callable, Mapping
 
 from dreamlang import ir
 
-from .common import is_channel
+from .common import WireIndex, is_channel
 
-__all__ = ["axes", "commutes", "commuting_with", "same_gate", "wire_key"]
+__all__ = ["axes", "commutes", "commuting_with", "partner_scan", "same_gate", "wire_key"]
 
 # The single-wire Paulis a gate commutes with on each of its wires, in wire order: on a wire
 # where both gates commute with the same Pauli, each is block-diagonal in that Pauli's basis.
@@ -84,7 +85,20 @@ def commutes(a: ir.Operation, b: ir.Operation) -> bool:
     >>> commutes(ir.Operation("rz", (1,)), ir.Operation("cnot", (0, 1)))
     False
     """
-    return commuting_with(b)(a)
+    wires_a, wires_b = a.wires, b.wires
+    on_a = on_b = None
+    for wire in wires_b:  # commuting_with(b)(a), without building the test: one gate, once
+        if wire not in wires_a:
+            continue
+        if on_a is None or on_b is None:  # the first shared wire
+            if is_channel(a) or is_channel(b):
+                return False
+            if a.name == "i" or b.name == "i":
+                return True
+            on_a, on_b = axes(a.name, wires_a), axes(b.name, wires_b)
+        if not on_a[wire] & on_b[wire]:
+            return same_gate(a, b)
+    return True
 
 
 def commuting_with(b: ir.Operation) -> Callable[[ir.Operation], bool]:
@@ -115,3 +129,74 @@ def commuting_with(b: ir.Operation) -> Callable[[ir.Operation], bool]:
         return True  # no shared wire, or both commute with one Pauli on each
 
     return check
+
+
+def partner_scan(
+    wires: WireIndex, index: int, is_partner: Callable[[ir.Operation], bool]
+) -> int | None:
+    """The position of the nearest earlier op that ``is_partner`` accepts, reached from
+    ``ops[index]`` (``wires.ops``) across the gates it commutes with, or None when a gate
+    it does not commute with comes first (the scan of cancel_inverses and merge_rotations).
+
+    A partner acts on all the wires of ``ops[index]``, so one wire decides alone: when the
+    first gate back on it that is a partner or a blocker is a blocker (or there is none),
+    every partner lies behind that blocker, which the merged scan meets first. The wires are
+    walked in turns, so a short wire decides before a long one is walked to its end.
+    """
+    ops = wires.ops
+    op = ops[index]
+    assert op is not None
+    if len(op.wires) == 1:  # the usual case, without the bookkeeping of the turns
+        positions = wires.by_wire[op.wires[0]]
+        for k in range(bisect.bisect_left(positions, index) - 1, -1, -1):
+            other = ops[positions[k]]
+            if other is not None:
+                if is_partner(other):
+                    return positions[k]
+                if not commutes(other, op):
+                    return None
+        return None
+    lists = [wires.by_wire[wire] for wire in op.wires]  # per wire: its positions
+    places = [bisect.bisect_left(positions, index) - 1 for positions in lists]  # going back
+    stop = -1  # the partner the wires came to
+    while True:
+        walking = False
+        for w, positions in enumerate(lists):
+            k = places[w]
+            if k < -1:  # this wire came to a partner already
+                continue
+            while k >= 0 and ops[positions[k]] is None:  # removed
+                k -= 1
+            if k < 0:
+                return None  # no partner on this wire
+            other = ops[positions[k]]
+            assert other is not None
+            if is_partner(other):
+                if stop >= 0 and stop != positions[k]:
+                    return _merged_scan(wires, index, is_partner)  # never: one partner
+                stop, places[w] = positions[k], -2
+            elif not commutes(other, op):
+                return None
+            else:
+                places[w], walking = k - 1, True
+        if not walking:
+            return stop if stop >= 0 else None
+
+
+def _merged_scan(
+    wires: WireIndex, index: int, is_partner: Callable[[ir.Operation], bool]
+) -> int | None:
+    """partner_scan over all the wires at once, nearest gate first."""
+    ops = wires.ops
+    op = ops[index]
+    assert op is not None
+    commutes_with_op = commuting_with(op)
+    for j in wires.before(index):
+        other = ops[j]
+        if other is None:
+            continue
+        if is_partner(other):
+            return j
+        if not commutes_with_op(other):
+            return None
+    return None

@@ -30,11 +30,18 @@ _LEAVES = (ir.Num, ir.ParamRef, ir.InputRef, ir.Schedule)
 
 
 def _fold_op(op: ir.Operation) -> ir.Operation:
-    tags = op.tags
+    tags, params = op.tags, op.params
     # Most operations have plain numbers or symbols as angles and no dropout tag: nothing to do.
-    if tags.dropout is None and all(isinstance(p, _LEAVES) for p in op.params):
+    # No angle or one (the usual cases) without a generator.
+    if tags.dropout is None and (
+        not params
+        or (
+            isinstance(params[0], _LEAVES)
+            and (len(params) == 1 or all(isinstance(p, _LEAVES) for p in params))
+        )
+    ):
         return op
-    params = tuple(simplify(p) for p in op.params)
+    params = tuple(simplify(p) for p in params)
     tag = tags.dropout
     if tag is not None:
         p = simplify(tag.p)
@@ -48,39 +55,50 @@ def _fold_op(op: ir.Operation) -> ir.Operation:
 
 def simplify(expr: ir.Expr) -> ir.Expr:
     """An equal expression, simplified bottom-up (the same object when nothing applies)."""
+    if isinstance(expr, ir.Binary):  # the usual node first; leaves need no call
+        left, right = expr.left, expr.right
+        new_left = left if isinstance(left, _LEAVES) else simplify(left)
+        new_right = right if isinstance(right, _LEAVES) else simplify(right)
+        if new_left is left and new_right is right:
+            return _rewrite(expr)
+        return _rewrite(ir.Binary(expr.op, new_left, new_right))
     if isinstance(expr, ir.Neg):
         operand = simplify(expr.operand)
         return _rewrite(expr if operand is expr.operand else ir.Neg(operand))
     if isinstance(expr, ir.Call):
         arg = simplify(expr.arg)
         return _rewrite(expr if arg is expr.arg else ir.Call(expr.func, arg))
-    if isinstance(expr, ir.Binary):
-        left, right = simplify(expr.left), simplify(expr.right)
-        if left is expr.left and right is expr.right:
-            return _rewrite(expr)
-        return _rewrite(ir.Binary(expr.op, left, right))
     return expr  # a number, a symbol or a schedule
 
 
 def _rewrite(node: ir.Neg | ir.Call | ir.Binary) -> ir.Expr:
     """One node whose children are simplified already, simplified."""
+    if isinstance(node, ir.Binary):
+        return _rewrite_binary(node)
     if _numbers_only(node):
         value = constant(node)
         return ir.Num(value) if value is not None and math.isfinite(value) else node
     if isinstance(node, ir.Neg):
         return node.operand.operand if isinstance(node.operand, ir.Neg) else node
-    if isinstance(node, ir.Call):
-        return node
-    if node.op in ("+", "-"):
+    return node
+
+
+def _rewrite_binary(node: ir.Binary) -> ir.Expr:
+    left, right, op = node.left, node.right, node.op
+    left_number, right_number = isinstance(left, ir.Num), isinstance(right, ir.Num)
+    if left_number and right_number:
+        value = constant(node)
+        return ir.Num(value) if value is not None and math.isfinite(value) else node
+    if op in ("+", "-"):
         return _rewrite_sum(node)
-    if node.op == "*":
-        for one, other in ((node.left, node.right), (node.right, node.left)):
+    if op == "*" and (left_number or right_number):  # x * 1, 1 * x, x * 0, 0 * x
+        for one, other in ((left, right), (right, left)):
             if _is(one, 1.0):
                 return other
             if _is(one, 0.0):
                 return ir.Num(0.0)  # the other factor is always finite
-    if node.op == "/" and _is(node.right, 1.0):
-        return node.left
+    if op == "/" and _is(right, 1.0):
+        return left
     return node
 
 

@@ -28,12 +28,15 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     >>> [(op.name, op.params) for op in rule(dreamlang.parse(src)).model.ops]
     [('bit_flip', (Num(value=0.26),)), ('h', ())]
     """
+    if not any(map(is_channel, ops_of(program))):  # most programs: nothing to fuse
+        return program
     ops: list[ir.Operation | None] = list(ops_of(program))
     last: dict[int, int] = {}  # wire -> index of the last op kept on it
     fused = False
     for index, op in enumerate(ops):
         assert op is not None
-        previous = last.get(op.wires[0]) if len(op.wires) == 1 else None
+        # Only a channel fuses (with a channel before it): _fuse asks that of both.
+        previous = last.get(op.wires[0]) if len(op.wires) == 1 and is_channel(op) else None
         first = None if previous is None else ops[previous]
         merged = None if first is None else _fuse(first, op)
         if merged is not None and previous is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import cmath
 import math
 from collections.abc import Callable, Sequence
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -119,13 +118,18 @@ def _fusable(op: ir.Operation) -> Angles | None:
     name = op.name
     if len(op.wires) != 1 or (name not in _ANGLED and (name not in _FIXED or op.params)):
         return None  # matrix() would say None
-    angles = [constant(p) for p in op.params]  # the symbols (usual) first: no tags to read
+    angles: Angles = []
+    for param in op.params:  # the symbols (usual) first: no tags to read
+        value = constant(param)
+        if value is None:
+            return None
+        angles.append(value)
     tags = op.tags
-    if None in angles or tags.role == "channel" or tags.noise is not None:
+    if tags.role == "channel" or tags.noise is not None:
         return None
     # may_merge(op, op) for a gate: never dropped, or dropped by a shared coin
     tag = tags.dropout
-    return None if tag is not None and tag.group is None else cast(Angles, angles)
+    return None if tag is not None and tag.group is None else angles
 
 
 def _runs(ops: Sequence[ir.Operation], gates: Sequence[Angles | None]) -> list[list[int]]:

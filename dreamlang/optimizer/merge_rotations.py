@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from dreamlang import ir
 
 from .common import Context, WireIndex, is_channel, may_merge, ops_of, with_ops
-from .commutation import commuting_with, wire_key
+from .commutation import partner_scan, wire_key
 
 __all__ = ["mergeable", "rule"]
 
@@ -41,16 +39,8 @@ def _partner(ops: list[ir.Operation | None], wires: WireIndex, index: int) -> in
     it commutes with, or None."""
     op = ops[index]
     assert op is not None
-    name, commutes_with_op = op.name, commuting_with(op)
-    for j in wires.before(index):
-        other = ops[j]
-        if other is None:
-            continue
-        if other.name == name and mergeable(other, op):  # the name first: no call
-            return j
-        if not commutes_with_op(other):
-            return None
-    return None
+    name = op.name
+    return partner_scan(wires, index, lambda other: other.name == name and mergeable(other, op))
 
 
 def _candidate(op: ir.Operation) -> bool:
@@ -88,7 +78,7 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     # there is none, the scan cannot find a partner. A merge keeps the earlier one's key.
     left: dict[tuple[tuple[int, ...], str], int] = {}
     for index, op in enumerate(ops):
-        if op is None or not _candidate(op):
+        if op is None or op.name not in ROTATIONS or not _candidate(op):  # the name: no call
             continue
         key = (wire_key(op), op.name)
         j = None
@@ -98,7 +88,8 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
         earlier = None if j is None else ops[j]
         if j is not None and earlier is not None:
             angle = _sum(earlier.params[0], op.params[0])
-            ops[j], ops[index] = dataclasses.replace(earlier, params=(angle,)), None
+            merged = ir.Operation(earlier.name, earlier.wires, (angle,), earlier.tags, earlier.span)
+            ops[j], ops[index] = merged, None
         else:
             left[key] = left.get(key, 0) + 1
     return with_ops(program, [op for op in ops if op is not None])

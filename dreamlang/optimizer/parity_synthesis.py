@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 __all__ = ["MAX_WIRES", "Step", "graysynth", "linear_steps"]
 
 # ("cx", control, target) or ("term", term index, wire): apply that term's gate on the wire.
 Step = tuple[str, int, int]
 
 
-def _bit(value: int, i: int) -> int:
-    return (value >> i) & 1
-
-
-MAX_WIRES = 62  # parities are int64 bit masks here
+MAX_WIRES = 62  # regions on more wires are left alone: GraySynth's cost grows with the wires
 
 
 def graysynth(n: int, parities: list[int], final: list[int]) -> list[Step]:
@@ -33,63 +27,82 @@ def graysynth(n: int, parities: list[int], final: list[int]) -> list[Step]:
     if n > MAX_WIRES:
         raise ValueError(f"graysynth takes at most {MAX_WIRES} wires, not {n}")
     state = [1 << i for i in range(n)]  # the parity each wire holds now, over the inputs
-    # Every term written over the current wires (bit j: wire j's parity); a cnot changes this
-    # basis for all of them at once. ``alive``: not applied yet.
-    coords = np.array(parities, dtype=np.int64)
-    alive = np.ones(len(parities), dtype=bool)
+    # Every term written over the current wires, stored bit-sliced: bit t of ``columns[j]``
+    # is bit j of term t (over the current wires' parities), so a cnot changes one column
+    # for all terms at once. Sets of terms are bit masks too; ``alive``: not applied yet.
+    columns = [0] * n
+    for t, parity in enumerate(parities):
+        while parity:
+            low = parity & -parity
+            columns[low.bit_length() - 1] |= 1 << t
+            parity ^= low
+    alive = (1 << len(parities)) - 1
     steps: list[Step] = []
-    _apply_ready(coords, alive, steps, range(n))
-    stack: list[tuple[np.ndarray, list[int], int | None]] = [
-        (np.flatnonzero(alive), list(range(n)), None)
-    ]
+    for start in range(n):
+        alive = _apply_ready(columns, alive, steps, start)
+    stack: list[tuple[int, list[int], int | None]] = [(alive, list(range(n)), None)]
     while stack:
         ids, free, wire = stack.pop()
-        ids = ids[alive[ids]]
-        if ids.size and wire is not None:
-            ids = _reduce_onto(wire, ids, state, coords, alive, steps)
-        if not ids.size or not free:
+        ids &= alive
+        if ids and wire is not None:
+            ids, alive = _reduce_onto(wire, ids, alive, state, columns, steps)
+        if not ids or not free:
             continue
-        bits = (coords[ids][:, None] >> np.array(free, dtype=np.int64)) & 1
-        ones = bits.sum(axis=0)
-        k = int(np.argmax(np.maximum(ones, ids.size - ones)))  # the first of the most uneven
-        split, mask = free[k], bits[:, k].astype(bool)
+        k = _most_uneven(columns, free, ids)
+        split = free[k]
         rest = free[:k] + free[k + 1 :]
-        stack.append((ids[mask], rest, split if wire is None else wire))
-        stack.append((ids[~mask], rest, wire))
+        stack.append((ids & columns[split], rest, split if wire is None else wire))
+        stack.append((ids & ~columns[split], rest, wire))
     return steps + linear_steps(state, final)
 
 
+def _most_uneven(columns: list[int], free: list[int], ids: int) -> int:
+    """The place in ``free`` of the first wire whose bit splits ``ids`` most unevenly."""
+    size = ids.bit_count()
+    best, place = -1, 0
+    for k, wire in enumerate(free):
+        ones = (columns[wire] & ids).bit_count()
+        uneven = max(ones, size - ones)
+        if uneven > best:
+            if uneven == size:  # no split is more uneven: the first such wire wins
+                return k
+            best, place = uneven, k
+    return place
+
+
 def _reduce_onto(
-    wire: int,
-    ids: np.ndarray,
-    state: list[int],
-    coords: np.ndarray,
-    alive: np.ndarray,
-    steps: list[Step],
-) -> np.ndarray:
+    wire: int, ids: int, alive: int, state: list[int], columns: list[int], steps: list[Step]
+) -> tuple[int, int]:
     """While some other wire's bit is set in every parity of ``ids``, add that wire onto
-    ``wire`` with a cnot; apply each term whose parity ``wire`` then holds. The ids left."""
-    while ids.size:
-        shared = int(np.bitwise_and.reduce(coords[ids])) & ~(1 << wire)
-        if not shared:
+    ``wire`` with a cnot; apply each term whose parity ``wire`` then holds. The ids and the
+    alive terms left."""
+    while ids:
+        # The lowest other wire whose column holds every id.
+        common = next((j for j, c in enumerate(columns) if j != wire and c & ids == ids), None)
+        if common is None:
             break
-        common = (shared & -shared).bit_length() - 1  # the lowest such wire
         steps.append(("cx", common, wire))
         state[wire] ^= state[common]
         # wire now holds s_w + s_c: a parity with bit w set loses it from bit c.
-        coords[((coords >> wire) & 1).astype(bool)] ^= 1 << common
-        _apply_ready(coords, alive, steps, (wire,))
-        ids = ids[alive[ids]]
-    return ids
+        columns[common] ^= columns[wire]
+        alive = _apply_ready(columns, alive, steps, wire)
+        ids &= alive
+    return ids, alive
 
 
-def _apply_ready(
-    coords: np.ndarray, alive: np.ndarray, steps: list[Step], wires: range | tuple[int, ...]
-) -> None:
-    for wire in wires:
-        ready = np.flatnonzero(alive & (coords == 1 << wire))
-        steps.extend(("term", int(t), wire) for t in ready)
-        alive[ready] = False
+def _apply_ready(columns: list[int], alive: int, steps: list[Step], wire: int) -> int:
+    """Apply the alive terms whose parity is the one ``wire`` holds; the terms still alive."""
+    ready = columns[wire] & alive
+    if ready:
+        for j, column in enumerate(columns):
+            if j != wire:
+                ready &= ~column
+        while ready:
+            low = ready & -ready
+            steps.append(("term", low.bit_length() - 1, wire))
+            ready ^= low
+            alive ^= low
+    return alive
 
 
 def linear_steps(state: list[int], final: list[int]) -> list[Step]:
@@ -105,12 +118,13 @@ def linear_steps(state: list[int], final: list[int]) -> list[Step]:
     matrix = _product(final, _inverse(state))
     eliminated: list[Step] = []
     for column in range(n):
-        pivot = next(r for r in range(column, n) if _bit(matrix[r], column))
+        bit = 1 << column
+        pivot = next(r for r in range(column, n) if matrix[r] & bit)
         if pivot != column:
             matrix[column] ^= matrix[pivot]
             eliminated.append(("cx", pivot, column))
         for row in range(n):
-            if row != column and _bit(matrix[row], column):
+            if row != column and matrix[row] & bit:
                 matrix[row] ^= matrix[column]
                 eliminated.append(("cx", column, row))
     return eliminated[::-1]
@@ -121,9 +135,10 @@ def _product(a: list[int], b: list[int]) -> list[int]:
     out = []
     for row in a:
         value = 0
-        for j, b_row in enumerate(b):
-            if _bit(row, j):
-                value ^= b_row
+        while row:
+            low = row & -row
+            value ^= b[low.bit_length() - 1]
+            row ^= low
         out.append(value)
     return out
 
@@ -133,11 +148,12 @@ def _inverse(matrix: list[int]) -> list[int]:
     rows = list(matrix)
     inverse = [1 << i for i in range(n)]
     for column in range(n):
-        pivot = next(r for r in range(column, n) if _bit(rows[r], column))
+        bit = 1 << column
+        pivot = next(r for r in range(column, n) if rows[r] & bit)
         rows[column], rows[pivot] = rows[pivot], rows[column]
         inverse[column], inverse[pivot] = inverse[pivot], inverse[column]
         for row in range(n):
-            if row != column and _bit(rows[row], column):
+            if row != column and rows[row] & bit:
                 rows[row] ^= rows[column]
                 inverse[row] ^= inverse[column]
     return inverse

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from dreamlang import ir
 
-from .common import Context, is_channel, ops_of, with_ops
+from .common import Context, ops_of, with_ops
 from .parity_synthesis import MAX_WIRES, Step, graysynth
 
 __all__ = [
@@ -40,11 +40,13 @@ class Region:
 
 
 def _joins(op: ir.Operation) -> bool:
-    if op.name != "cnot" and (op.name not in DIAGONAL or len(op.wires) != 1):
+    name = op.name
+    if name != "cnot" and (name not in DIAGONAL or len(op.wires) != 1):
         return False
     # Dropped gates and channels stay where they are: a coin or a channel acts on the circuit
     # around it, which resynthesis would change.
-    return op.tags.dropout is None and not is_channel(op)
+    tags = op.tags
+    return tags.dropout is None and tags.role != "channel" and tags.noise is None  # is_channel
 
 
 def regions(
@@ -105,39 +107,48 @@ def _emit(
     cnots: list[ir.Operation],
 ) -> list[ir.Operation]:
     """Operations for the synthesized steps: the region's own diagonal gates, moved, and new
-    cnots that take the tags and spans of the old ones in turn."""
+    cnots that take the tags and spans of the old ones in turn (a gate that lands where it
+    was is kept as it is)."""
     out: list[ir.Operation] = []
     count = 0
     for kind, a, b in steps:
         if kind == "cx":
             model = cnots[min(count, len(cnots) - 1)]
-            out.append(ir.Operation("cnot", (wires[a], wires[b]), (), model.tags, model.span))
+            placed = (wires[a], wires[b])
+            same = model.wires == placed
+            out.append(model if same else ir.Operation("cnot", placed, (), model.tags, model.span))
             count += 1
         else:
             op = terms[a][1]
-            out.append(ir.Operation(op.name, (wires[b],), op.params, op.tags, op.span))
+            same = op.wires[0] == wires[b]
+            out.append(
+                op if same else ir.Operation(op.name, (wires[b],), op.params, op.tags, op.span)
+            )
     return out
 
 
 def _components(members: Sequence[ir.Operation]) -> list[list[ir.Operation]]:
     """The members split by the wires their cnots connect (gates on wires that no cnot touches
     form one-wire parts): parts on disjoint wires commute, so each may be resynthesized alone."""
-    root: dict[int, int] = {}
-
-    def find(w: int) -> int:
-        while (parent := root.get(w, w)) != w:
-            root[w] = root.get(parent, parent)  # path halving keeps the trees flat
-            w = root[w]
-        return w
-
+    group: dict[int, list[int]] = {}  # wire -> the wires of its part (one list per part)
     for op in members:
         if op.name == "cnot":
-            a, b = find(op.wires[0]), find(op.wires[1])
-            if a != b:
-                root[a] = b
+            a, b = op.wires
+            first, second = group.get(a), group.get(b)
+            if first is None:
+                first = group[a] = [a]
+            if second is None:
+                second = group[b] = [b]
+            if first is not second:
+                if len(first) < len(second):
+                    first, second = second, first
+                first.extend(second)
+                for wire in second:
+                    group[wire] = first
     parts: dict[int, list[ir.Operation]] = {}
     for op in members:
-        key = find(op.wires[0])
+        wire = op.wires[0]
+        key = group[wire][0] if wire in group else wire
         if key in parts:
             parts[key].append(op)
         else:
@@ -155,9 +166,17 @@ def _fewest_cnots(terms: list[tuple[int, ir.Operation]], final: list[int]) -> in
     return len(needed | ends) + (1 if needed and not ends else 0)
 
 
-# (sorted term parities, final map) -> the fewest cnots GraySynth found for them; it spares
-# the confirming round of the fixed point (and repeated regions) a second synthesis.
-Cache = dict[tuple[tuple[int, ...], tuple[int, ...]], int]
+@dataclasses.dataclass(slots=True)
+class Cache:
+    """What the rule learnt in one optimize() call (its Context), not across calls."""
+
+    # (sorted term parities, final map) -> the fewest cnots GraySynth found for them; it
+    # spares the confirming round of the fixed point (and repeated regions) a second synthesis.
+    counts: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = dataclasses.field(
+        default_factory=dict
+    )
+    # The ids of a region's gates -> those gates, for regions where no part got cheaper.
+    failed: dict[tuple[int, ...], list[ir.Operation]] = dataclasses.field(default_factory=dict)
 
 
 def _synthesize(part: list[ir.Operation], cache: Cache) -> list[ir.Operation] | None:
@@ -175,11 +194,11 @@ def _synthesize(part: list[ir.Operation], cache: Cache) -> list[ir.Operation] | 
     # a second application finds the same count and changes nothing.
     terms.sort(key=lambda term: term[0])
     key = (tuple(parity for parity, _ in terms), tuple(final))
-    if key in cache and cache[key] >= len(cnots):
+    if key in cache.counts and cache.counts[key] >= len(cnots):
         return None
     steps = graysynth(len(wires), list(key[0]), final)
     count = sum(1 for kind, _, _ in steps if kind == "cx")
-    cache[key] = min(count, cache.get(key, count))
+    cache.counts[key] = min(count, cache.counts.get(key, count))
     return _emit(steps, terms, wires, cnots) if count < len(cnots) else None
 
 
@@ -188,9 +207,21 @@ def _resynthesize(
 ) -> list[ir.Operation] | None:
     """The region's gates, part by part, resynthesized where that saves a cnot; None when no
     part gets cheaper."""
-    parts = _components([ops[p] for p in region.members])
+    members = [ops[p] for p in region.members]
+    cnots = sum(1 for op in members if op.name == "cnot")
+    # A part needs two cnots and a diagonal gate: without them no part can change.
+    if cnots < 2 or cnots == len(members):
+        return None
+    # The same gates (the very objects, in order) give the same answer: the fixed point's
+    # confirming passes and rounds find most regions again. The key holds its gates, so
+    # their ids stay theirs.
+    key = tuple(map(id, members))
+    if key in cache.failed:
+        return None
+    parts = _components(members)
     synthesized = [_synthesize(part, cache) for part in parts]
     if all(block is None for block in synthesized):
+        cache.failed[key] = members
         return None
     return [op for part, block in zip(parts, synthesized) for op in block or part]
 
@@ -243,8 +274,7 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     # Each change lowers the cnot count, so this ends; running to the fixed point makes the
     # rule idempotent even where a new region boundary lets a second round save more.
     # Shared by the rounds of one optimize() call (its Context), not across calls.
-    extra = (context or Context()).extra
-    cache: Cache = extra.setdefault("phase_polynomial.cache", {})
+    cache: Cache = (context or Context()).extra.setdefault("phase_polynomial.cache", Cache())
     while changed:
         ops, changed = _one_pass(ops, cache)
     return with_ops(program, ops)

@@ -48,8 +48,10 @@ TRAILING_SAFE = frozenset(
     }
 )
 # Rules that treat each operation on its own (keep, replace or drop it, whatever the others
-# are): a program leaves one unchanged when each of its operations does, so after a change
-# only the operations that are new since the rule last ran need a look.
+# are) and by its name, parameters and tags alone (whatever its wires): a program leaves one
+# unchanged when each of its operations does, so after a change only the operations that are
+# new since the rule last ran need a look, and a gate moved to other wires (as phase_polynomial
+# moves them, with the same parameters and tags) is not new.
 LOCAL = frozenset({"fold_constants", "remove_identities"})
 
 
@@ -97,13 +99,14 @@ def optimize(
     # known to be as good. Rules are idempotent and return their input object when nothing
     # changes, so a rule given back that very object would return it again: it is skipped.
     fixed: list[ir.Program | None] = [None] * len(loaded)
+    probes: Probes = {}  # the LOCAL rules often share one ``last`` and one ``program``
     for round_number in range(1, MAX_ROUNDS + 1):
         before_round = ops_of(program)
         for place, (name, rule) in enumerate(loaded):
             before = program
             if program is fixed[place]:
                 pass
-            elif name in LOCAL and _new_ops_unchanged(rule, context, fixed[place], program):
+            elif name in LOCAL and _new_ops_unchanged(rule, context, fixed[place], program, probes):
                 fixed[place] = program
             else:
                 program = fixed[place] = rule(program, context=context)
@@ -124,21 +127,40 @@ def _stat(
     return PassStat(name, round_number, len(before), len(after), changed)
 
 
+# (id(last), id(program)) -> (last, program, the probe made of program's new ops or None);
+# the entry holds both programs, so the ids stay theirs.
+Probes = dict[tuple[int, int], tuple[ir.Program, ir.Program, ir.Program | None]]
+
+
 def _new_ops_unchanged(
-    rule: Rule, context: Context, last: ir.Program | None, program: ir.Program
+    rule: Rule, context: Context, last: ir.Program | None, program: ir.Program, probes: Probes
 ) -> bool:
     """Whether the LOCAL ``rule``, which returned ``last``, leaves the operations of
-    ``program`` that are not in ``last`` unchanged (False also when most of them are new:
-    running the rule on the whole program is then as quick)."""
+    ``program`` unchanged whose name, parameters and tags (the objects) no operation of
+    ``last`` has (False also when most of them are new: running the rule on the whole
+    program is then as quick)."""
     if last is None:
         return False
-    known = {id(op) for op in ops_of(last)}  # ``last`` holds its ops: their ids stay theirs
+    key = (id(last), id(program))
+    if key not in probes:
+        probes[key] = (last, program, _probe(ops_of(last), program))
+    probe = probes[key][2]
+    return probe is not None and rule(probe, context=context) is probe
+
+
+def _probe(last: Sequence[ir.Operation], program: ir.Program) -> ir.Program | None:
+    """``program`` with only the operations that are not in ``last`` (the objects) and, when
+    most are not, that have the name, parameters and tags of none that left it (the gates
+    phase_polynomial moves); None when most of them are new still."""
     ops = ops_of(program)
-    new = [op for op in ops if id(op) not in known]
-    if 2 * len(new) > len(ops):
-        return False
-    probe = with_ops(program, new)
-    return rule(probe, context=context) is probe
+    old = {id(op) for op in last}
+    new = [op for op in ops if id(op) not in old]
+    if 2 * len(new) > len(ops):  # only then worth a second look
+        current = {id(op) for op in ops}
+        # The ops that left hold their parameters and tags: the ids stay theirs.
+        gone = {(op.name, id(op.params), id(op.tags)) for op in last if id(op) not in current}
+        new = [op for op in new if (op.name, id(op.params), id(op.tags)) not in gone]
+    return None if 2 * len(new) > len(ops) else with_ops(program, new)
 
 
 def _carry_fixed(

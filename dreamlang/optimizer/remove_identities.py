@@ -24,6 +24,7 @@ _PERIOD: dict[str, float] = {
 # u3(theta, phi, lam) = [[c, -e^{i lam} s], [e^{i phi} s, e^{i (phi + lam)} c]] are the identity
 # up to phase exactly when theta and the sum of the other two are multiples of 2*pi.
 _EULER: dict[str, tuple[int, tuple[int, int]]] = {"rot": (1, (0, 2)), "u3": (0, (1, 2))}
+_NAMES = frozenset({"i", *_PERIOD, *_EULER})  # the gates that may be the identity
 
 
 def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
@@ -44,8 +45,12 @@ def rule(program: ir.Program, *, context: Context | None = None) -> ir.Program:
     ['crx', 'ry']
     """
     context = context or Context()
-    ops = ops_of(program)
-    keep = [op for op in ops if not is_identity(op, context.tolerance, context.exact_phase)]
+    tolerance, exact_phase = context.tolerance, context.exact_phase
+    keep = [
+        op
+        for op in ops_of(program)
+        if op.name not in _NAMES or not is_identity(op, tolerance, exact_phase)  # no call
+    ]
     return with_ops(program, keep)
 
 
