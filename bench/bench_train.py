@@ -60,7 +60,7 @@ SOURCE = HERE.parent / "examples" / "iris.dream"
 DATA = HERE.parent / "examples" / "data" / "iris.csv"
 # Timed epochs after the warm-up epoch 0: the best of them counts (more are steadier on a
 # loaded machine).
-EPOCHS = int(os.environ.get("BENCH_TRAIN_EPOCHS", "3"))
+EPOCHS = int(os.environ.get("BENCH_TRAIN_EPOCHS", "5"))
 CIRQ_STEPS = 2  # timed steps for Cirq (after one warm-up step), scaled to an epoch
 CIRQ_ROWS = 23  # a 23-row slice of the data: split 0.3 leaves 16 training rows, one step
 CHECK_EPOCH, CHECK_STEP = 2, 1

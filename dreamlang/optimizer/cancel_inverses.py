@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dreamlang import ir
 
-from .common import Context, WireIndex, constant, is_channel, may_merge, ops_of, with_ops
+from .common import (
+    Context,
+    WireIndex,
+    constant,
+    first_leaf,
+    is_channel,
+    may_merge,
+    ops_of,
+    with_ops,
+)
 from .commutation import partner_scan, wire_key
 
 __all__ = ["inverse_pair", "rule"]
@@ -55,31 +64,13 @@ def _symbol(angle: ir.Expr) -> object:
     symbol or both None: a cheap necessary test that hashes no expression tree."""
     while isinstance(angle, ir.Neg):
         angle = angle.operand
-    symbol = _first_symbol(angle)
+    symbol = first_leaf(angle, _SYMBOLS)
     if symbol is None:
         return None
     return type(symbol), symbol.name, symbol.index  # a tuple hashes quicker than the dataclass
 
 
 _SYMBOLS = (ir.ParamRef, ir.InputRef)
-
-
-def _first_symbol(expr: ir.Expr) -> ir.ParamRef | ir.InputRef | None:
-    """The first symbol of ``expr`` in ir.walk's order (parents first, left before right)."""
-    while True:
-        if isinstance(expr, _SYMBOLS):
-            return expr
-        if isinstance(expr, ir.Binary):
-            symbol = _first_symbol(expr.left)
-            if symbol is not None:
-                return symbol
-            expr = expr.right
-        elif isinstance(expr, ir.Neg):
-            expr = expr.operand
-        elif isinstance(expr, ir.Call):
-            expr = expr.arg
-        else:
-            return None
 
 
 def _signatures(op: ir.Operation) -> tuple[Signature | None, Signature | None]:

@@ -90,17 +90,26 @@ def constant(expr: ir.Expr) -> float | None:
 
 def _symbolic(expr: ir.Expr) -> bool:
     """Whether ``expr`` holds a symbol or a schedule (as a walk over it would find; quicker)."""
+    return first_leaf(expr, _SYMBOLIC) is not None
+
+
+def first_leaf(expr: ir.Expr, kinds: tuple[type, ...]) -> Any:
+    """The first sub-expression of one of ``kinds`` in ir.walk's order (parents first, left
+    before right), or None: a loop rather than ir.walk, because the rules ask per gate."""
     while True:
+        if isinstance(expr, kinds):
+            return expr
         if isinstance(expr, ir.Binary):
-            if _symbolic(expr.left):
-                return True
+            found = first_leaf(expr.left, kinds)
+            if found is not None:
+                return found
             expr = expr.right
         elif isinstance(expr, ir.Neg):
             expr = expr.operand
         elif isinstance(expr, ir.Call):
             expr = expr.arg
         else:
-            return isinstance(expr, _SYMBOLIC)
+            return None
 
 
 def _value(expr: ir.Expr) -> float:
