@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -201,3 +202,41 @@ def test_dreamc_train_writes_the_summary_and_the_training_curve(
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
     assert width > 300 and height > 150
+
+
+def test_resume_after_a_kill_reproduces_the_uninterrupted_run(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """dreamc train killed with SIGKILL once its first checkpoint is on disk (mid-run, at any
+    point of an epoch), then --resume: the same history and weights as a run never killed."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    model, data = files
+    out = tmp_path / "killed.npz"
+    checkpoint = out.with_name(out.name + ".checkpoint.npz")
+    command = [sys.executable, "-m", "dreamlang.cli", "train", str(model), "--data", str(data)]
+    command += ["-t", "qiskit", "--epochs", "8", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL, "the run ended before it could be killed"
+    with np.load(checkpoint) as saved:  # a whole checkpoint, never half of one
+        assert "meta" in saved.files
+    status, stdout, stderr = _cli(
+        "train", str(model), "--data", str(data), "-t", "qiskit", "--epochs", "8",
+        "--out", str(out), "--resume",
+    )  # fmt: skip
+    assert status == 0, stderr
+    resumed = json.loads(stdout)["history"]
+    whole = dreamlang.train(model, data, target="qiskit", epochs=8)
+    assert len(resumed) == len(whole.history) == 8
+    for got, want in zip(resumed, whole.history, strict=True):
+        assert {**got, "seconds": 0} == {**dataclasses.asdict(want), "seconds": 0}
+    with np.load(out) as saved:
+        np.testing.assert_array_equal(saved["w"], whole.params["w"])
