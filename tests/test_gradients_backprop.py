@@ -10,7 +10,12 @@ import pytest
 
 import dreamlang
 from dreamlang.gradients import GradientModel
-from dreamlang.gradients_backprop import backprop_value_and_vjp, resolve_diff_method
+from dreamlang.gradients_backprop import (
+    Engine,
+    backprop_value_and_vjp,
+    default_engine,
+    resolve_diff_method,
+)
 from tests.test_gradients_batch import CASES, PARAMS, SOURCES, WHEN, batch
 
 TOL = 1e-9
@@ -68,17 +73,32 @@ WIDE = """model wide {
 """
 
 
-def test_twelve_wires_run_row_by_row_with_the_same_gradient() -> None:
-    """default.qubit cannot backprop through broadcast states of 12 wires (PennyLane 0.45):
-    those batches run one row at a time and still equal the shift rules."""
+@pytest.mark.parametrize("engine", [Engine(), Engine("default.qubit", "backprop")])
+def test_twelve_wires_run_row_by_row_with_the_same_gradient(engine: Engine) -> None:
+    """From 12 wires, noise-free batches run on lightning.qubit with adjoint by default (the
+    faster engine there), or row by row on default.qubit, which cannot backprop through
+    broadcast states of that size (PennyLane 0.45): both equal the shift rules."""
     program = dreamlang.parse(WIDE, "wide.dream")
     model = dreamlang.compile(program, "pennylane", optimize=0)
     rng = np.random.default_rng(2)
     inputs = [{"x": rng.uniform(0, np.pi, 12)} for _ in range(2)]
     params = {"w": rng.uniform(-np.pi, np.pi, 12)}
     values, jacobians = GradientModel(program, "qiskit").batch_value_and_jacobian(inputs, params)
-    got, pullback = backprop_value_and_vjp(model, inputs, params, ["w"], key({}))
+    got, pullback = backprop_value_and_vjp(model, inputs, params, ["w"], key({}), engine)
     np.testing.assert_allclose(got, values, atol=TOL, rtol=0)
     d_values = rng.normal(size=values.shape)
     want = np.einsum("bo,bop->p", d_values, jacobians["w"])
     np.testing.assert_allclose(pullback(d_values)["w"], want, atol=TOL, rtol=0)
+
+
+def test_the_default_engine_is_lightning_only_where_it_is_faster() -> None:
+    wide = dreamlang.compile(WIDE, "pennylane", optimize=0)._plan
+    small = dreamlang.compile(SOURCES["pure"], "pennylane", optimize=0)._plan
+    noisy = dreamlang.compile(SOURCES["noisy"], "pennylane", optimize=0)._plan
+    assert default_engine(Engine(), wide, {}) == Engine("lightning.qubit", "adjoint")
+    assert default_engine(Engine(), small, {}) == Engine()
+    assert default_engine(Engine(), noisy, {}) == Engine()
+    assert default_engine(Engine(), wide, {3: 0.1}) == Engine()  # exact dropout: channels
+    chosen = Engine("default.qubit", "best")
+    assert default_engine(chosen, wide, {}) is chosen
+    assert default_engine(Engine(None, "backprop"), wide, {}) == Engine(None, "backprop")
