@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import warnings
 from typing import Any
@@ -10,9 +11,25 @@ import numpy as np
 
 from dreamlang.compiled import CompiledModel
 
-__all__ = ["aer_available", "engine_for", "estimator_engine", "one_by_one"]
+__all__ = ["Config", "aer_available", "engine_for", "estimator_engine", "one_by_one"]
 
 ANGLES = "grad.angles"  # dreamlang.batch_eval.ANGLES (not imported: that module imports this)
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """One circuit configuration of a batch: the epoch (noise and dropout schedules), training
+    mode, the ops its dropout mask drops, and exact-dropout ops mixed with probability q."""
+
+    epoch: int = 0
+    training: bool = False
+    dropped: frozenset[int] = frozenset()
+    mixed: dict[int, float] = dataclasses.field(default_factory=dict)
+
+    @property
+    def when(self) -> dict[str, Any]:
+        """The keywords of a runner's build_circuit and terms (mixed apart)."""
+        return {"epoch": self.epoch, "training": self.training, "dropped": self.dropped}
 
 
 def engine_for(target: str) -> Any:
@@ -21,21 +38,13 @@ def engine_for(target: str) -> Any:
     return engines.get(target, one_by_one)
 
 
-def one_by_one(
-    model: CompiledModel,
-    angles: np.ndarray,
-    epoch: int,
-    training: bool,
-    dropped: frozenset[int],
-    mixed: dict[int, float],
-) -> list[Any]:
+def one_by_one(model: CompiledModel, angles: np.ndarray, config: Config) -> list[Any]:
     """The target's own per-circuit path, row by row: the reference every engine must match."""
     runner: Any = model._runner
     rows = []
     for row in angles:
         params = {ANGLES: row} if row.size else {}
-        when: dict[str, Any] = {"epoch": epoch, "training": training, "dropped": dropped}
-        rows.append(runner.terms({}, params, **when, mixed=mixed or None))
+        rows.append(runner.terms({}, params, **config.when, mixed=config.mixed or None))
     return [
         np.stack([np.asarray(r[t], dtype=np.float64) for r in rows]) for t in range(len(rows[0]))
     ]
@@ -61,43 +70,29 @@ def _aer(method: str) -> Any:
     return AerSimulator(method=method, precision="double")
 
 
-def qiskit_engine(
-    model: CompiledModel,
-    angles: np.ndarray,
-    epoch: int,
-    training: bool,
-    dropped: frozenset[int],
-    mixed: dict[int, float],
-) -> list[Any]:
+def qiskit_engine(model: CompiledModel, angles: np.ndarray, config: Config) -> list[Any]:
     """Aer's density-matrix (noisy or exact-dropout) or state-vector method with save_*
     instructions: one run per call; without Aer, quantum_info one circuit at a time."""
     from qiskit.exceptions import QiskitError  # AerError too
 
     if not aer_available():
-        return one_by_one(model, angles, epoch, training, dropped, mixed)
+        return one_by_one(model, angles, config)
     try:
-        return _aer_engine(model, angles, epoch, training, dropped, mixed)
+        return _aer_engine(model, angles, config)
     except QiskitError as exc:  # an instruction Aer cannot run: quantum_info, row by row
         warnings.warn(f"Aer could not run the batch ({exc}); using quantum_info", stacklevel=2)
-        return one_by_one(model, angles, epoch, training, dropped, mixed)
+        return one_by_one(model, angles, config)
 
 
-def _aer_engine(
-    model: CompiledModel,
-    angles: np.ndarray,
-    epoch: int,
-    training: bool,
-    dropped: frozenset[int],
-    mixed: dict[int, float],
-) -> list[Any]:
+def _aer_engine(model: CompiledModel, angles: np.ndarray, config: Config) -> list[Any]:
     plan = model._plan
     runner: Any = model._runner
-    method = "density_matrix" if plan.noisy or mixed else "statevector"
-    kwargs: dict[str, Any] = {"epoch": epoch, "training": training, "dropped": dropped}
-    if mixed:  # exact-dropout channels are built from numbers: one bound circuit per row
+    method = "density_matrix" if plan.noisy or config.mixed else "statevector"
+    kwargs = config.when
+    if config.mixed:  # exact-dropout channels are built from numbers: one bound circuit per row
         values = [{ANGLES: row} if row.size else {} for row in angles]
         circuits = [
-            _saving(plan, runner.build_circuit(**kwargs, values=v, mixed=mixed), method)
+            _saving(plan, runner.build_circuit(**kwargs, values=v, mixed=config.mixed), method)
             for v in values
         ]
         result = _aer(method).run(circuits).result()
@@ -175,22 +170,14 @@ def estimator_engine(estimator: Any) -> Any:
     Qiskit EstimatorV2 primitive (Aer's, a cloud runtime's): every row of angles is one
     binding, every expval term one observable."""
 
-    def engine(
-        model: CompiledModel,
-        angles: np.ndarray,
-        epoch: int,
-        training: bool,
-        dropped: frozenset[int],
-        mixed: dict[int, float],
-    ) -> list[Any]:
+    def engine(model: CompiledModel, angles: np.ndarray, config: Config) -> list[Any]:
         plan, runner = model._plan, model._runner
         if any(term.kind == "probs" for term in plan.terms):
             raise ValueError("an Estimator measures expectation values: probs needs no estimator=")
-        kwargs: dict[str, Any] = {"epoch": epoch, "training": training, "dropped": dropped}
-        if mixed:
+        if config.mixed:
             raise ValueError("exact-mode dropout needs dreamlang's own engine, not estimator=")
         # Aer's primitives share its binding bug (see _BINDS_EXACTLY); decomposing is exact.
-        circuit = _bindable(runner.build_circuit(**kwargs), None)
+        circuit = _bindable(runner.build_circuit(**config.when), None)
         words = [t for t in plan.terms if t.factors]
         observables = [_pauli(plan, t) for t in words]
         values = np.stack([angles[:, _index(p)] for p in circuit.parameters], axis=-1)
@@ -219,24 +206,17 @@ def _pauli(plan: Any, term: Any) -> Any:
 # ---- Cirq: one simulate_sweep over the rows' resolvers ----
 
 
-def cirq_engine(
-    model: CompiledModel,
-    angles: np.ndarray,
-    epoch: int,
-    training: bool,
-    dropped: frozenset[int],
-    mixed: dict[int, float],
-) -> list[Any]:
+def cirq_engine(model: CompiledModel, angles: np.ndarray, config: Config) -> list[Any]:
     """cirq.Simulator or DensityMatrixSimulator (complex128) over one symbolic circuit."""
     import cirq
 
     from dreamlang.backends.cirq_runtime import _cirq_terms
 
-    if mixed:  # exact-dropout channels need numeric unitaries: the per-circuit path
-        return one_by_one(model, angles, epoch, training, dropped, mixed)
+    if config.mixed:  # exact-dropout channels need numeric unitaries: the per-circuit path
+        return one_by_one(model, angles, config)
     plan = model._plan
     runner: Any = model._runner
-    circuit = runner.build_circuit(epoch=epoch, training=training, dropped=dropped)
+    circuit = runner.build_circuit(**config.when)
     names = [f"{ANGLES}[{i}]" for i in range(angles.shape[1])]
     used = {s.name for s in cirq.parameter_symbols(circuit)}
     keep = [i for i, name in enumerate(names) if name in used]
@@ -280,19 +260,12 @@ def _mixture_channel(gate: Any) -> Any:
 # ---- PennyLane: one broadcast QNode call, grad.angles with one column per row ----
 
 
-def pennylane_engine(
-    model: CompiledModel,
-    angles: np.ndarray,
-    epoch: int,
-    training: bool,
-    dropped: frozenset[int],
-    mixed: dict[int, float],
-) -> list[Any]:
+def pennylane_engine(model: CompiledModel, angles: np.ndarray, config: Config) -> list[Any]:
     """default.qubit or default.mixed with parameter broadcasting over the rows."""
     plan = model._plan
-    if mixed or len(angles) < 2:  # exact dropout's QubitChannel does not broadcast
-        return one_by_one(model, angles, epoch, training, dropped, mixed)
-    qnode = model._runner.build_circuit(epoch=epoch, training=training, dropped=dropped)
+    if config.mixed or len(angles) < 2:  # exact dropout's QubitChannel does not broadcast
+        return one_by_one(model, angles, config)
+    qnode = model._runner.build_circuit(**config.when)
     params = {ANGLES: angles.T} if angles.shape[1] else {}
     values = qnode({}, params)
     rows = len(angles)

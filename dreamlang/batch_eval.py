@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from dreamlang import ir
+from dreamlang.batch_engines import Config
 from dreamlang.compiled import CompiledModel, _runtime
 
 __all__ = ["ANGLES", "AngleModel", "angle_program", "configurations"]
@@ -17,11 +18,9 @@ __all__ = ["ANGLES", "AngleModel", "angle_program", "configurations"]
 # not allowed in a .dream identifier, so it cannot clash with a user's name (like grad.shift).
 ANGLES = "grad.angles"
 
-# Runs one circuit configuration for every row of angles: (model, angles (rows, n), epoch,
-# training, dropped, mixed) -> the plan's native terms, each (rows,) or (rows, 2**wires).
-Engine = Callable[
-    [CompiledModel, np.ndarray, int, bool, frozenset[int], dict[int, float]], list[Any]
-]
+# Runs one circuit configuration for every row of angles: (model, angles (rows, n), the
+# configuration) -> the plan's native terms, each (rows,) or (rows, 2**wires).
+Engine = Callable[[CompiledModel, np.ndarray, Config], list[Any]]
 
 
 def angle_program(program: ir.Program) -> tuple[ir.Program, tuple[ir.Expr, ...]]:
@@ -103,7 +102,7 @@ class AngleModel:
         for parts in configurations(self.model, when, mode):
             total: list[Any] | None = None
             for weight, dropped, mixed in parts:
-                terms = self._terms(angles, epoch, training, dropped, mixed)
+                terms = self._terms(angles, Config(epoch, training, dropped, mixed))
                 if weight is None:
                     total = terms
                 else:  # exact mode: the mixture's terms are the weighted sums (linear in rho)
@@ -113,22 +112,15 @@ class AngleModel:
             out.append(_measurements(total, self.model._plan.measures, len(angles)))
         return np.stack(out, axis=1)
 
-    def _terms(
-        self,
-        angles: np.ndarray,
-        epoch: int,
-        training: bool,
-        dropped: frozenset[int],
-        mixed: dict[int, float],
-    ) -> list[np.ndarray]:
+    def _terms(self, angles: np.ndarray, config: Config) -> list[np.ndarray]:
         plan = self.model._plan
         if not plan.terms:
             return []
         # Chunks of at most ~64 MiB of complex128 states (density matrices when noisy).
-        width = 4**plan.num_qubits if plan.noisy or mixed else 2**plan.num_qubits
+        width = 4**plan.num_qubits if plan.noisy or config.mixed else 2**plan.num_qubits
         size = max(1, 2**22 // width)
         chunks = [angles[i : i + size] for i in range(0, len(angles), size)]
-        parts = [self.engine(self.model, c, epoch, training, dropped, mixed) for c in chunks]
+        parts = [self.engine(self.model, c, config) for c in chunks]
         return [np.concatenate([np.asarray(p[t]) for p in parts]) for t in range(len(plan.terms))]
 
 

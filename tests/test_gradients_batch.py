@@ -185,7 +185,7 @@ def test_every_angled_gate_binds_exactly_on_each_engine(noisy: bool) -> None:
         model = dreamlang.compile(angled, target, optimize=0)
         angles = rng.uniform(-3, 3, (3, model.params["grad.angles"][0]))
         engine = batch_engines.engine_for(target)
-        got = engine(model, angles, 0, False, frozenset(), {})
-        want = batch_engines.one_by_one(model, angles, 0, False, frozenset(), {})
+        got = engine(model, angles, batch_engines.Config())
+        want = batch_engines.one_by_one(model, angles, batch_engines.Config())
         for g, w in zip(got, want, strict=True):
             np.testing.assert_allclose(g, w, atol=TOL, err_msg=target)
